@@ -1,1 +1,35 @@
-export const x: number = 1;
+// Plugin entry: wires the provider, the shared inferrs supervisor, its lifecycle and the CLI.
+import { registerStatusCli } from "./cli/register.ts";
+import { pluginConfigSchema } from "./config/plugin-schema.ts";
+import { ConfigError, resolveConfig } from "./config/resolve.ts";
+import { PROVIDER_ID } from "./defaults.ts";
+import type { OpenClawPluginApi } from "./host-types.ts";
+import { createProvider } from "./provider.ts";
+import { stateDir } from "./service/pid-record.ts";
+import { sharedSupervisor } from "./service/supervisor.ts";
+
+export default {
+  id: PROVIDER_ID,
+  name: "inferrs",
+  description: "inferrs local LLM server: live model discovery, compat flags and on-demand start",
+  configSchema: pluginConfigSchema,
+  register(api: OpenClawPluginApi) {
+    reportInvalidConfig(api);
+    const supervisor = sharedSupervisor({ env: process.env, stateDir: stateDir() });
+    const detach = supervisor.attach();
+    api.lifecycle.onDispose?.(detach);
+    api.on("gateway_stop", () => supervisor.stop());
+    api.registerProvider(createProvider({ pluginConfig: api.pluginConfig, supervisor, logger: api.logger }));
+    registerStatusCli(api);
+  },
+};
+
+/** Said once at load; every hook that needs the config fails with the same message. */
+function reportInvalidConfig(api: OpenClawPluginApi): void {
+  try {
+    resolveConfig(api.pluginConfig);
+  } catch (error) {
+    if (error instanceof ConfigError) api.logger.error(error.message);
+    else throw error;
+  }
+}

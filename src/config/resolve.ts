@@ -1,0 +1,163 @@
+// Validates `plugins.entries.inferrs.config` against the schema, fills in defaults and derives
+// what the rest of the plugin needs (host/port of the base URL, loopback or not).
+import { Kind, type TSchema } from "@sinclair/typebox";
+import { Value, type ValueError } from "@sinclair/typebox/value";
+import { PluginConfigSchema, type Device, type ModelOverride, type PluginConfigInput } from "./schema.ts";
+
+export const CONFIG_PATH = "plugins.entries.inferrs.config";
+
+export type ServiceConfig = {
+  /** undefined = decide at start time (loopback base URL and a command that resolves). */
+  autoStart: boolean | undefined;
+  command: string;
+  device: Device;
+  args: string[];
+  env: Record<string, string>;
+  readyTimeoutMs: number;
+  idleStopMs: number;
+};
+
+export type ResolvedConfig = {
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:8080/v1 */
+  baseUrl: string;
+  /** Server root (where /health lives), e.g. http://127.0.0.1:8080 */
+  origin: string;
+  host: string;
+  port: number;
+  loopback: boolean;
+  apiKey: string | undefined;
+  discoveryTimeoutMs: number;
+  models: Record<string, ModelOverride>;
+  service: ServiceConfig;
+};
+
+export class ConfigError extends Error {
+  override name = "InferrsConfigError";
+}
+
+export function resolveConfig(raw: unknown): ResolvedConfig {
+  const input = raw ?? {};
+  const firstError = Value.Errors(PluginConfigSchema, input).First();
+  if (firstError) throw new ConfigError(describeError(firstError));
+  const config = Value.Default(PluginConfigSchema, Value.Clone(input)) as PluginConfigInput;
+  const service = Value.Default(ServiceDefaults, Value.Clone(config.service ?? {})) as Required<
+    NonNullable<PluginConfigInput["service"]>
+  >;
+  const url = parseBaseUrl(config.baseUrl!);
+  const loopback = isLoopbackHost(url.hostname);
+  if (service.autoStart === true && !loopback) {
+    throw new ConfigError(
+      `${CONFIG_PATH}.service.autoStart is true but baseUrl ${config.baseUrl} is not a loopback address: ` +
+        `OpenClaw can only start inferrs on this machine. Set baseUrl to http://127.0.0.1:<port>/v1 or set service.autoStart to false.`,
+    );
+  }
+  return {
+    baseUrl: url.href.replace(/\/+$/, ""),
+    origin: url.origin,
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+    loopback,
+    apiKey: config.apiKey,
+    discoveryTimeoutMs: config.discoveryTimeoutMs!,
+    models: config.models!,
+    service: {
+      autoStart: service.autoStart,
+      command: service.command,
+      device: service.device,
+      args: service.args,
+      env: service.env,
+      readyTimeoutMs: service.readyTimeoutMs,
+      idleStopMs: service.idleStopMs,
+    },
+  };
+}
+
+const ServiceDefaults = PluginConfigSchema.properties.service;
+
+function parseBaseUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(
+      `${CONFIG_PATH}.baseUrl is ${JSON.stringify(value)}, which is not a URL. Expected e.g. http://127.0.0.1:8080/v1.`,
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(
+      `${CONFIG_PATH}.baseUrl is ${JSON.stringify(value)}: only http:// and https:// are allowed, e.g. http://127.0.0.1:8080/v1.`,
+    );
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError(`${CONFIG_PATH}.baseUrl is ${JSON.stringify(value)}: remove the query or fragment.`);
+  }
+  return url;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function describeError(error: ValueError): string {
+  const key = error.path.replace(/^\//, "").split("/").filter(Boolean).map(unescapePointer);
+  if (error.message.startsWith("Unexpected property")) {
+    const parent = key.slice(0, -1);
+    return `${configPath(parent)} has an unknown key ${JSON.stringify(key.at(-1))}. Allowed keys: ${allowedKeys(parent).join(", ")}.`;
+  }
+  // The API key and server environment may hold secrets: never echo them.
+  const secret = key[0] === "apiKey" || (key[0] === "service" && key[1] === "env");
+  const value = secret ? "<redacted>" : (JSON.stringify(error.value) ?? "undefined");
+  return `${configPath(key)} is ${value}, but it must be ${allowedValues(error.schema)}.`;
+}
+
+/** plugins.entries.inferrs.config.models["google/gemma-4-E2B-it"].input[1] */
+function configPath(key: string[]): string {
+  return key.reduce(
+    (path, segment) =>
+      /^\d+$/.test(segment)
+        ? `${path}[${segment}]`
+        : /^[A-Za-z_]\w*$/.test(segment)
+          ? `${path}.${segment}`
+          : `${path}[${JSON.stringify(segment)}]`,
+    CONFIG_PATH,
+  );
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+function allowedKeys(path: string[]): string[] {
+  let schema: TSchema = PluginConfigSchema;
+  for (const segment of path) {
+    schema = schema.properties?.[segment] ?? schema.patternProperties?.[Object.keys(schema.patternProperties)[0]!];
+  }
+  return Object.keys(schema.properties ?? {});
+}
+
+function allowedValues(schema: TSchema): string {
+  switch (schema[Kind]) {
+    case "Union":
+      return `one of ${schema.anyOf.map((option: TSchema) => JSON.stringify(option.const)).join(", ")}`;
+    case "Integer":
+    case "Number": {
+      const bounds = [
+        schema.minimum !== undefined ? `≥ ${schema.minimum}` : "",
+        schema.maximum !== undefined ? `≤ ${schema.maximum}` : "",
+      ].filter(Boolean);
+      return `${schema[Kind] === "Integer" ? "an integer" : "a number"}${bounds.length ? " " + bounds.join(" and ") : ""}`;
+    }
+    case "String":
+      return schema.minLength ? "a non-empty string" : "a string";
+    case "Boolean":
+      return "true or false";
+    case "Array":
+      return `a list${schema.minItems ? " with at least one item" : ""}${schema.uniqueItems ? " without repeats" : ""} of ${allowedValues(schema.items)}`;
+    case "Record":
+    case "Object":
+      return "an object";
+    default:
+      return "valid";
+  }
+}

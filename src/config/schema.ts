@@ -1,0 +1,95 @@
+// The one definition of the plugin config (`plugins.entries.inferrs.config`). The TypeScript
+// types, the runtime validation and the manifest's `configSchema` all come from this file.
+import { Type, type Static } from "@sinclair/typebox";
+
+export const INPUT_KINDS = ["text", "image"] as const;
+export const DEVICES = ["auto", "cpu", "cuda", "metal"] as const;
+
+const ModelOverrideSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, description: "Display name." })),
+    contextWindow: Type.Optional(
+      Type.Integer({ minimum: 1, description: "Context window in tokens; wins over the Hugging Face config." }),
+    ),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1, description: "Largest completion in tokens." })),
+    reasoning: Type.Optional(Type.Boolean({ description: "The model thinks before answering." })),
+    input: Type.Optional(
+      Type.Array(Type.Union(INPUT_KINDS.map((kind) => Type.Literal(kind))), {
+        minItems: 1,
+        uniqueItems: true,
+        description: "Input kinds the model accepts.",
+      }),
+    ),
+    supportsTools: Type.Optional(
+      Type.Boolean({ description: "Send tool schemas (only for templates that return native tool_calls)." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ServiceSchema = Type.Object(
+  {
+    autoStart: Type.Optional(
+      Type.Boolean({
+        description: "Start `inferrs serve <model>` on demand. Default: on when baseUrl is loopback and the command resolves.",
+      }),
+    ),
+    command: Type.Optional(
+      Type.String({ minLength: 1, default: "inferrs", description: "Absolute path, or a name looked up on PATH." }),
+    ),
+    device: Type.Optional(
+      Type.Union(DEVICES.map((device) => Type.Literal(device)), {
+        default: "auto",
+        description: "auto: metal on macOS arm64, cuda when an NVIDIA GPU is visible, else cpu.",
+      }),
+    ),
+    args: Type.Optional(
+      Type.Array(Type.String(), { default: [], description: "Extra `inferrs serve` flags, e.g. --max-seq-len 8192." }),
+    ),
+    env: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { default: {}, description: "Extra environment for the server." }),
+    ),
+    readyTimeoutMs: Type.Optional(
+      Type.Integer({ minimum: 1000, default: 180000, description: "How long a start may take (download and load)." }),
+    ),
+    idleStopMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        default: 0,
+        description: "Stop the server this long after the last request; 0 keeps it until OpenClaw exits.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PluginConfigSchema = Type.Object(
+  {
+    baseUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        default: "http://127.0.0.1:8080/v1",
+        description: "inferrs OpenAI-compatible base URL, ending in /v1.",
+      }),
+    ),
+    apiKey: Type.Optional(
+      Type.String({ minLength: 1, description: "Sent as the bearer token. inferrs has no auth, so none is needed." }),
+    ),
+    discoveryTimeoutMs: Type.Optional(
+      Type.Integer({ minimum: 50, maximum: 60000, default: 2000, description: "Timeout of GET /v1/models." }),
+    ),
+    models: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), ModelOverrideSchema, {
+        default: {},
+        description: "Per-model overrides, keyed by model id (e.g. google/gemma-4-E2B-it).",
+      }),
+    ),
+    service: Type.Optional(ServiceSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type PluginConfigInput = Static<typeof PluginConfigSchema>;
+export type ModelOverride = Static<typeof ModelOverrideSchema>;
+export type InputKind = (typeof INPUT_KINDS)[number];
+export type Device = (typeof DEVICES)[number];

@@ -1,0 +1,53 @@
+// Live model discovery: what inferrs lists, else what it could serve (the local Hugging Face
+// cache), plus every model named in the plugin config — each turned into a full model entry.
+import type { ResolvedConfig } from "../config/resolve.ts";
+import { hubCacheDir, listCachedModelIds } from "./hf-cache.ts";
+import { modelEntryFor, type ModelEntry } from "./model-entry.ts";
+import { DiscoveryError, fetchServerModels } from "./server-models.ts";
+
+export type Discovery = {
+  models: ModelEntry[];
+  /** One line each, for the log: what went wrong and how to fix it. */
+  warnings: string[];
+  /** The server answered GET /v1/models. */
+  reachable: boolean;
+};
+
+export async function discoverModels(
+  config: ResolvedConfig,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<Discovery> {
+  const hubDir = hubCacheDir(env);
+  const warnings: string[] = [];
+  let ids: string[];
+  let reachable = false;
+  try {
+    const listed = await fetchServerModels(
+      { baseUrl: config.baseUrl, apiKey: config.apiKey, timeoutMs: config.discoveryTimeoutMs },
+      signal,
+    );
+    ids = listed.ids;
+    warnings.push(...listed.warnings);
+    reachable = true;
+  } catch (error) {
+    if (!(error instanceof DiscoveryError)) throw error;
+    ids = listCachedModelIds(hubDir);
+    warnings.push(`${error.message}. ${offlineHint(config, ids.length, hubDir)}`);
+  }
+  const configured = Object.keys(config.models).filter((id) => !ids.includes(id));
+  const models = [...ids, ...configured].map((id) => modelEntryFor(id, config, hubDir));
+  if (models.length === 0) {
+    warnings.push(
+      `No inferrs models found: the server lists none and the Hugging Face cache ${hubDir} is empty. ` +
+        `Download one with \`inferrs pull <org/model>\` or name it under plugins.entries.inferrs.config.models.`,
+    );
+  }
+  return { models, warnings, reachable };
+}
+
+function offlineHint(config: ResolvedConfig, cached: number, hubDir: string): string {
+  const start = `inferrs serve <model> --host ${config.host} --port ${config.port}`;
+  const onDemand = config.service.autoStart === false ? "" : " or select one and OpenClaw starts inferrs for it";
+  return `Listing the ${cached} models in the Hugging Face cache (${hubDir}) and the configured ones; start \`${start}\`${onDemand}.`;
+}

@@ -1,0 +1,113 @@
+// The provider's request path (wrapStreamFn for agent and gateway runs,
+// wrapSimpleCompletionStreamFn for `infer model run`): make sure inferrs serves the selected
+// model, hold a lease for the whole stream, clean the payload, and turn inferrs' in-band
+// failures into errors OpenClaw can fail over on.
+import type { ResolvedConfig } from "../config/resolve.ts";
+import type { InferrsCompat } from "../discovery/model-entry.ts";
+import { LOCAL_AUTH_MARKER, PROVIDER_ID } from "../defaults.ts";
+import type { AssistantMessage, StreamEvent, StreamFn, StreamModel, WrapStreamFn } from "../host-types.ts";
+import type { Supervisor } from "../service/supervisor.ts";
+import { EventChannel } from "./event-channel.ts";
+import { sanitizePayload } from "./sanitize-payload.ts";
+
+export type RequestDeps = {
+  supervisor: Supervisor;
+  /** The plugin config as of this request (reads the host config, so edits apply at once). */
+  loadConfig: (hostConfig: unknown) => ResolvedConfig;
+  /** The host's default transport, for when the host passes none. */
+  defaultStreamFn: () => Promise<StreamFn>;
+};
+
+export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
+  return (ctx) => {
+    if (ctx.provider !== PROVIDER_ID) return undefined;
+    const inner = ctx.streamFn;
+    return (model, context, options) => {
+      const out = new EventChannel();
+      void pump(out, async () => {
+        const config = deps.loadConfig(ctx.config);
+        const lease = await deps.supervisor.acquire(model.id, config);
+        try {
+          const streamFn = inner ?? (await deps.defaultStreamFn());
+          const source = await streamFn(model, context, {
+            ...options,
+            apiKey: options?.apiKey || config.apiKey || LOCAL_AUTH_MARKER,
+            onPayload: async (payload: unknown, requestModel: StreamModel) => {
+              const patched = (await options?.onPayload?.(payload, requestModel)) ?? payload;
+              return isRecord(patched)
+                ? sanitizePayload(patched, { tools: (model.compat as InferrsCompat | undefined)?.supportsTools !== false })
+                : patched;
+            },
+          });
+          for await (const event of source) out.push(await explainFailure(event, deps.supervisor));
+        } finally {
+          lease.release();
+        }
+      }, model);
+      return out;
+    };
+  };
+}
+
+/** Runs the request, and ends the stream with an error event if it throws. */
+async function pump(out: EventChannel, run: () => Promise<void>, model: StreamModel): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    out.push({ type: "error", reason: "error", error: errorMessage(model, error) });
+  } finally {
+    out.end();
+  }
+}
+
+/**
+ * inferrs reports engine failures as HTTP 200 with content `Error: <msg>` and finish_reason
+ * "error"; the host reports that as "Provider finish_reason: error". Put inferrs' own words in,
+ * keeping "finish_reason: error" so failover still classifies it as a server error. A server
+ * that died mid-stream is named as such: the next request starts it again.
+ */
+async function explainFailure(event: StreamEvent, supervisor: Supervisor): Promise<StreamEvent> {
+  if (event.type !== "error" || event.reason !== "error") return event;
+  const message = event.error;
+  if (message.errorMessage === "Provider finish_reason: error") {
+    const text = message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+    const detail = /Error: ([\s\S]*)$/.exec(text)?.[1]?.trim() ?? "unknown engine error";
+    return { ...event, error: { ...message, errorMessage: `inferrs engine error (finish_reason: error): ${detail}` } };
+  }
+  const crash = await supervisor.crashOfServedProcess();
+  if (crash) {
+    return {
+      ...event,
+      error: {
+        ...message,
+        errorMessage: `${message.errorMessage ?? "stream failed"} — inferrs exited mid-stream (${crash}); the next request starts it again.`,
+      },
+    };
+  }
+  return event;
+}
+
+function errorMessage(model: StreamModel, error: unknown): AssistantMessage {
+  return {
+    role: "assistant",
+    content: [],
+    api: model.api,
+    provider: model.provider,
+    model: model.id,
+    usage: {
+      input: 0,
+      output: 0,
+      cacheRead: 0,
+      cacheWrite: 0,
+      totalTokens: 0,
+      cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+    },
+    stopReason: "error",
+    errorMessage: error instanceof Error ? error.message : String(error),
+    timestamp: Date.now(),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,83 @@
+// Errors of the on-demand server, each saying what happened and how to fix it.
+import { CONFIG_PATH, type ResolvedConfig } from "../config/resolve.ts";
+
+export class InferrsServiceError extends Error {
+  override name = "InferrsServiceError";
+}
+
+function serveHint(config: ResolvedConfig, model: string): string {
+  return `inferrs serve ${model} --host ${config.host} --port ${config.port}`;
+}
+
+export function notRunning(config: ResolvedConfig, model: string, reason: string, why: string): InferrsServiceError {
+  return new InferrsServiceError(
+    `inferrs is not running at ${config.origin} (${reason}) and OpenClaw will not start it: ${why}. ` +
+      `Start it yourself with \`${serveHint(config, model)}\`, or fix the reason above.`,
+  );
+}
+
+export function whyNoAutoStart(config: ResolvedConfig, commandPath: string | undefined): string | undefined {
+  if (config.service.autoStart === false) return `${CONFIG_PATH}.service.autoStart is false`;
+  if (!config.loopback) return `baseUrl ${config.baseUrl} is not a loopback address`;
+  if (!commandPath) {
+    return (
+      `the command ${JSON.stringify(config.service.command)} was not found` +
+      (config.service.command.includes("/") ? "" : " on PATH") +
+      `; install inferrs or set ${CONFIG_PATH}.service.command to its absolute path`
+    );
+  }
+  return undefined;
+}
+
+export function foreignModel(config: ResolvedConfig, served: string, selected: string): InferrsServiceError {
+  return new InferrsServiceError(
+    `inferrs at ${config.origin} serves ${served}, but inferrs/${selected} was selected, and that server was not ` +
+      `started by OpenClaw, so OpenClaw will not stop it. Select inferrs/${served}, or stop that server ` +
+      `(OpenClaw then starts ${selected} itself), or run it with \`${serveHint(config, selected)}\`.`,
+  );
+}
+
+export function foreignFailed(config: ResolvedConfig): InferrsServiceError {
+  return new InferrsServiceError(
+    `inferrs at ${config.origin} reports a failed model load (/health 500) and was not started by OpenClaw. ` +
+      `Check its log for "Model load failed", then restart it.`,
+  );
+}
+
+export function notInferrs(config: ResolvedConfig, status: number): InferrsServiceError {
+  return new InferrsServiceError(
+    `Something that is not inferrs answers on ${config.origin} (GET /health → HTTP ${status}). ` +
+      `Stop it, or point ${CONFIG_PATH}.baseUrl at a free port.`,
+  );
+}
+
+export function loadFailed(model: string, detail: string, tail: string): InferrsServiceError {
+  return new InferrsServiceError(`inferrs could not load ${model}: ${detail}${tailText(tail)}`);
+}
+
+export function exitedDuringStart(config: ResolvedConfig, model: string, exit: string, tail: string): InferrsServiceError {
+  const portTaken = /address already in use/i.test(tail)
+    ? ` Port ${config.port} is taken: stop what listens there, or change the port in ${CONFIG_PATH}.baseUrl.`
+    : "";
+  const usage = /unexpected argument|usage:/i.test(tail) ? ` Check ${CONFIG_PATH}.service.args.` : "";
+  return new InferrsServiceError(`inferrs exited while starting ${model} (${exit}).${portTaken}${usage}${tailText(tail)}`);
+}
+
+export function readyTimeout(config: ResolvedConfig, model: string, tail: string): InferrsServiceError {
+  return new InferrsServiceError(
+    `inferrs did not become ready within ${config.service.readyTimeoutMs} ms while loading ${model}, so OpenClaw ` +
+      `stopped it. A first start downloads and quantizes the model; raise ${CONFIG_PATH}.service.readyTimeoutMs ` +
+      `or run \`inferrs pull ${model}\` first.${tailText(tail)}`,
+  );
+}
+
+export function foreignNotReady(config: ResolvedConfig): InferrsServiceError {
+  return new InferrsServiceError(
+    `inferrs at ${config.origin} was still loading after ${config.service.readyTimeoutMs} ms (/health 503). ` +
+      `Wait for it, or raise ${CONFIG_PATH}.service.readyTimeoutMs.`,
+  );
+}
+
+function tailText(tail: string): string {
+  return tail ? `\nLast output of inferrs:\n${tail}` : "";
+}

@@ -1,0 +1,95 @@
+// One spawned `inferrs serve` process: argument array (no shell), its own process group (so its
+// workers die with it), unref'd so a one-shot CLI never waits for it, output kept as a tail.
+import { execa, type ResultPromise } from "execa";
+import { OutputTail } from "./output-tail.ts";
+
+export type ExitInfo = { code: number | undefined; signal: string | undefined };
+
+export const STOP_GRACE_MS = 3000;
+
+export class ServerProcess {
+  readonly pid: number;
+  readonly startedAt = Date.now();
+  readonly output: OutputTail;
+  /** Settles when the process has exited, for whatever reason. */
+  readonly exited: Promise<ExitInfo>;
+  exit: ExitInfo | undefined;
+  private readonly child: ResultPromise;
+
+  constructor(command: string, args: string[], env: Record<string, string>, secrets: string[]) {
+    this.output = new OutputTail(secrets);
+    this.child = execa(command, args, {
+      env,
+      detached: true, // own process group: stop() signals the whole group
+      cleanup: false, // we stop it ourselves, with a grace period
+      reject: false,
+      buffer: false,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      windowsHide: true,
+    });
+    if (this.child.pid === undefined) {
+      // execa reports spawn failures (ENOENT, EACCES) through the promise, with no pid.
+      this.pid = -1;
+    } else {
+      this.pid = this.child.pid;
+    }
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream?.on("data", (chunk: Buffer) => this.output.push(chunk));
+      (stream as unknown as { unref?: () => void })?.unref?.();
+    }
+    this.child.unref();
+    this.exited = this.child.then(
+      (result) => (this.exit = { code: result.exitCode, signal: result.signal }),
+      (error: { exitCode?: number; signal?: string; shortMessage?: string }) => {
+        if (error.shortMessage) this.output.push(`${error.shortMessage}\n`);
+        return (this.exit = { code: error.exitCode, signal: error.signal });
+      },
+    );
+  }
+
+  get running(): boolean {
+    return this.exit === undefined && this.pid > 0;
+  }
+
+  /** SIGTERM to the process group, SIGKILL after the grace period; resolves once it is gone. */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    if (!this.running) return;
+    signalGroup(this.pid, "SIGTERM");
+    let timer: NodeJS.Timeout | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        signalGroup(this.pid, "SIGKILL");
+        resolve();
+      }, graceMs);
+      timer.unref();
+    });
+    await Promise.race([this.exited, killed]);
+    clearTimeout(timer);
+    await this.exited;
+    // Workers of a daemon-mode server may outlive their parent: clear the group.
+    signalGroup(this.pid, "SIGKILL");
+  }
+
+  /** For process exit handlers, where nothing can be awaited. */
+  killNow(): void {
+    if (!this.running) return;
+    signalGroup(this.pid, "SIGTERM");
+    signalGroup(this.pid, "SIGKILL");
+  }
+}
+
+export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
