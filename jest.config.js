@@ -3,8 +3,10 @@ export default {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { useESM: true, isolatedModules: true }],
+    "^.+\\.ts$": ["ts-jest", { useESM: true }],
   },
+  // ts-jest applies tsconfig's rewriteRelativeImportExtensions (`./x.ts` → `./x.js`); map back to the source.
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
   testTimeout: 60000,
 };

@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import { configJsonSchema, pluginConfigSchema } from "../src/config/plugin-schema.ts";
+import { ConfigError, resolveConfig } from "../src/config/resolve.ts";
+
+function errorOf(raw: unknown): string {
+  try {
+    resolveConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a config error");
+}
+
+describe("plugin config", () => {
+  test("an empty config gets every documented default", () => {
+    const config = resolveConfig(undefined);
+    expect(config).toMatchObject({
+      baseUrl: "http://127.0.0.1:8080/v1",
+      origin: "http://127.0.0.1:8080",
+      host: "127.0.0.1",
+      port: 8080,
+      loopback: true,
+      apiKey: undefined,
+      discoveryTimeoutMs: 2000,
+      models: {},
+      service: {
+        autoStart: undefined,
+        command: "inferrs",
+        device: "auto",
+        args: [],
+        env: {},
+        readyTimeoutMs: 180000,
+        idleStopMs: 0,
+      },
+    });
+  });
+
+  test("a trailing slash on baseUrl is dropped and host and port come from it", () => {
+    expect(resolveConfig({ baseUrl: "http://localhost:9123/v1/" })).toMatchObject({
+      baseUrl: "http://localhost:9123/v1",
+      host: "localhost",
+      port: 9123,
+      loopback: true,
+    });
+  });
+
+  test("a wrong type names the key, the value and what is allowed", () => {
+    expect(errorOf({ discoveryTimeoutMs: "soon" })).toBe(
+      'plugins.entries.inferrs.config.discoveryTimeoutMs is "soon", but it must be an integer ≥ 50 and ≤ 60000.',
+    );
+    expect(errorOf({ service: { device: "gpu" } })).toBe(
+      'plugins.entries.inferrs.config.service.device is "gpu", but it must be one of "auto", "cpu", "cuda", "metal".',
+    );
+  });
+
+  test("an unknown key lists the allowed ones", () => {
+    expect(errorOf({ service: { autostart: true } })).toBe(
+      'plugins.entries.inferrs.config.service has an unknown key "autostart". Allowed keys: autoStart, command, device, args, env, readyTimeoutMs, idleStopMs.',
+    );
+  });
+
+  test("model overrides are addressed by their id", () => {
+    expect(errorOf({ models: { "google/gemma-4-E2B-it": { input: ["text", "audio"] } } })).toBe(
+      'plugins.entries.inferrs.config.models["google/gemma-4-E2B-it"].input[1] is "audio", but it must be one of "text", "image".',
+    );
+  });
+
+  test("secrets are never echoed in errors", () => {
+    expect(errorOf({ apiKey: "" })).not.toContain('""');
+    expect(errorOf({ service: { env: { HF_TOKEN: 42 } } })).toContain("<redacted>");
+  });
+
+  test("autoStart with a non-loopback baseUrl is refused with the reason", () => {
+    expect(errorOf({ baseUrl: "http://192.168.1.20:8080/v1", service: { autoStart: true } })).toMatch(
+      /service\.autoStart is true but baseUrl http:\/\/192\.168\.1\.20:8080\/v1 is not a loopback address/,
+    );
+    expect(resolveConfig({ baseUrl: "http://192.168.1.20:8080/v1" }).loopback).toBe(false);
+  });
+
+  test("baseUrl must be an http(s) URL", () => {
+    expect(errorOf({ baseUrl: "127.0.0.1:8080" })).toMatch(/not a URL|only http/);
+    expect(errorOf({ baseUrl: "ftp://127.0.0.1/v1" })).toMatch(/only http:\/\/ and https:\/\//);
+  });
+
+  test("the host's safeParse reports the same message", () => {
+    const result = pluginConfigSchema.safeParse({ discoveryTimeoutMs: 1 });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toMatch(/discoveryTimeoutMs is 1, but it must be an integer ≥ 50/);
+    expect(pluginConfigSchema.safeParse({}).success).toBe(true);
+  });
+
+  test("the manifest's configSchema is the TypeBox schema (run `npm run manifest` after changing it)", () => {
+    const manifest = JSON.parse(readFileSync(new URL("../openclaw.plugin.json", import.meta.url), "utf8"));
+    expect(manifest.configSchema).toEqual(configJsonSchema());
+  });
+});

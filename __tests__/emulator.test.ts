@@ -1,0 +1,312 @@
+// The inferrs emulator, run as a real process through tools/bin/inferrs.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  chat,
+  type Emulator,
+  freePort,
+  makeHfHome,
+  makeTempDir,
+  removeTempDirs,
+  startEmulator,
+  stopAllEmulators,
+} from "./support/emulator.ts";
+
+afterAll(async () => {
+  await stopAllEmulators();
+  removeTempDirs();
+});
+
+interface Chunk {
+  id: string;
+  object: string;
+  model: string;
+  choices: Array<{ index: number; delta: Record<string, unknown>; finish_reason: string | null }>;
+  usage?: unknown;
+}
+
+/** Splits an SSE body into its `data:` payloads, checking the framing on the way. */
+function sseData(body: string): string[] {
+  expect(body.endsWith("\n\n")).toBe(true);
+  const events = body.slice(0, -2).split("\n\n");
+  return events.map((e) => {
+    expect(e.startsWith("data: ")).toBe(true);
+    expect(e.includes("\n")).toBe(false);
+    return e.slice("data: ".length);
+  });
+}
+
+describe("a served model (google/gemma-4-E2B-it)", () => {
+  let emu: Emulator;
+  let requestLog: string;
+
+  beforeAll(async () => {
+    requestLog = join(makeTempDir(), "requests.jsonl");
+    emu = await startEmulator({
+      model: "google/gemma-4-E2B-it",
+      hfHome: makeHfHome(["google/gemma-4-E2B-it", "Qwen/Qwen3-0.6B", { id: "google/gemma-3-1b-it", mtime: new Date(1_700_000_000_000) }]),
+      env: { INFERRS_EMU_LOAD_MS: "300", INFERRS_EMU_REQUEST_LOG: requestLog },
+    });
+  });
+
+  it("answers /health 503 loading while the model loads, then 200 ok", async () => {
+    const loading = await fetch(`${emu.baseUrl}/health`);
+    expect(loading.status).toBe(503);
+    expect(await loading.json()).toEqual({ status: "loading" });
+
+    await emu.waitForHealth(200);
+    const ready = await fetch(`${emu.baseUrl}/health`);
+    expect(await ready.json()).toEqual({ status: "ok" });
+  });
+
+  it("logs startup in inferrs' order, with the KV cache capacity from config.json", () => {
+    const lines = emu.stdout().split("\n");
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z  INFO inferrs: Starting inferrs server for model: google\/gemma-4-E2B-it$/);
+    expect(at(/INFO inferrs::server: Server listening on 127\.0\.0\.1:\d+$/)).toBe(1);
+    expect(at(/Model KV cache capacity: 131072 tokens$/)).toBeGreaterThan(1);
+    expect(at(/Engine loop started \(continuous batching, max_batch_size=1, paged=false\)$/)).toBeGreaterThan(at(/KV cache capacity/));
+  });
+
+  it("lists every cached model sorted by id, the served one marked loaded", async () => {
+    const res = await fetch(`${emu.baseUrl}/v1/models`);
+    const body = (await res.json()) as { object: string; data: Array<Record<string, unknown>> };
+    expect(body.object).toBe("list");
+    expect(body.data.map((m) => m.id)).toEqual(["Qwen/Qwen3-0.6B", "google/gemma-3-1b-it", "google/gemma-4-E2B-it"]);
+    expect(body.data.map((m) => m.owned_by)).toEqual(["inferrs", "inferrs", "inferrs (loaded)"]);
+    expect(body.data[1]).toEqual({ id: "google/gemma-3-1b-it", object: "model", created: 1_700_000_000, owned_by: "inferrs" });
+  });
+
+  it("answers a chat completion with the loaded model, whatever model was asked for", async () => {
+    const res = await chat(emu, { model: "gpt-4", messages: [{ role: "user", content: "What is 2 + 2?" }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    const body = (await res.json()) as Record<string, any>;
+    expect(body.id).toMatch(/^chatcmpl-[0-9a-f-]{36}$/);
+    expect(body.object).toBe("chat.completion");
+    expect(body.model).toBe("google/gemma-4-E2B-it");
+    expect(body.choices).toEqual([{ index: 0, message: { role: "assistant", content: "2 + 2 = 4." }, finish_reason: "stop" }]);
+    expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
+  });
+
+  it("streams SSE: a role chunk, content chunks, a finish chunk, then [DONE], under one id and without usage", async () => {
+    const res = await chat(emu, { stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "What is 2 + 2?" }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    expect(res.headers.get("cache-control")).toBe("no-cache");
+    const data = sseData(await res.text());
+    expect(data[data.length - 1]).toBe("[DONE]");
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as Chunk);
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(chunks.every((c) => c.object === "chat.completion.chunk" && c.model === "google/gemma-4-E2B-it" && c.usage === undefined)).toBe(true);
+    expect(chunks[0].choices).toEqual([{ index: 0, delta: { role: "assistant" }, finish_reason: null }]);
+    expect(chunks[chunks.length - 1].choices).toEqual([{ index: 0, delta: {}, finish_reason: "stop" }]);
+    const content = chunks.slice(1, -1).map((c) => c.choices[0].delta.content);
+    expect(content.length).toBeGreaterThan(1);
+    expect(content.join("")).toBe("2 + 2 = 4.");
+  });
+
+  it("accepts an array of content parts", async () => {
+    const res = await chat(emu, { messages: [{ role: "user", content: [{ type: "text", text: "What is " }, { type: "text", text: "2 + 2?" }] }] });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).choices[0].message.content).toBe("2 + 2 = 4.");
+  });
+
+  it("rejects the developer role with axum's 422 text", async () => {
+    const res = await chat(emu, '{"messages":[{"role":"developer","content":"hi"}]}');
+    expect(res.status).toBe(422);
+    expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(await res.text()).toBe(
+      "Failed to deserialize the JSON body into the target type: messages[0].role: unknown variant `developer`, expected one of `system`, `user`, `assistant`, `tool`, `function` at line 1 column 32",
+    );
+  });
+
+  it("rejects invalid JSON with 400 and a wrong content type with 415", async () => {
+    const bad = await chat(emu, '{"messages":[');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toBe("Failed to parse the request body as JSON: messages: EOF while parsing a list at line 1 column 13");
+    const noType = await fetch(`${emu.baseUrl}/v1/chat/completions`, { method: "POST", body: "{}" });
+    expect(noType.status).toBe(415);
+    expect(await noType.text()).toBe("Expected request with `Content-Type: application/json`");
+  });
+
+  it("honours max_tokens with finish_reason length", async () => {
+    const res = await chat(emu, { max_tokens: 2, messages: [{ role: "user", content: "hello" }] });
+    const body = (await res.json()) as Record<string, any>;
+    expect(body.choices[0].finish_reason).toBe("length");
+    expect(body.usage.completion_tokens).toBe(2);
+  });
+
+  it("folds tools into the prompt for Gemma and never returns tool_calls", async () => {
+    const tools = [{ type: "function", function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: {} } } }];
+    const res = await chat(emu, { tools, messages: [{ role: "user", content: "call get_weather" }] });
+    const body = (await res.json()) as Record<string, any>;
+    expect(body.choices[0].message.tool_calls).toBeUndefined();
+    expect(body.choices[0].finish_reason).toBe("stop");
+    expect(emu.stdout()).toContain("tools provided — injecting as system context");
+  });
+
+  it("answers 404 with an empty body for unknown paths and 405 with allow for wrong methods", async () => {
+    const missing = await fetch(`${emu.baseUrl}/v1/models/google/gemma-4-E2B-it`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe("");
+    const wrong = await fetch(`${emu.baseUrl}/health`, { method: "POST" });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("GET,HEAD");
+  });
+
+  it("records the start (argv, pid) and every request in the request log", async () => {
+    await fetch(`${emu.baseUrl}/api/version`, { headers: { "x-probe": "1" } });
+    const lines = readFileSync(requestLog, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({
+      event: "start",
+      argv: ["serve", "--host", "127.0.0.1", "--port", String(emu.port), "google/gemma-4-E2B-it"],
+      pid: emu.proc.pid,
+      model: "google/gemma-4-E2B-it",
+      host: "127.0.0.1",
+      port: emu.port,
+      device: "auto",
+    });
+    expect(lines.find((l) => l.path === "/v1/chat/completions" && l.body?.model === "gpt-4")).toMatchObject({ event: "request", method: "POST" });
+    expect(lines[lines.length - 1]).toMatchObject({ event: "request", method: "GET", path: "/api/version", headers: { "x-probe": "1" } });
+  });
+});
+
+describe("model loading", () => {
+  afterEach(stopAllEmulators);
+
+  it("keeps running after a failed load: /health 500, inference 500 with the load error", async () => {
+    const emu = await startEmulator({ model: "google/gemma-3-1b-it", hfHome: makeHfHome(), env: { INFERRS_EMU_LOAD_FAIL: "out of memory" } });
+    await emu.waitForHealth(500);
+    expect(await (await fetch(`${emu.baseUrl}/health`)).json()).toEqual({ status: "error" });
+    const res = await chat(emu, { messages: [{ role: "user", content: "hi" }] });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { message: "Model load failed: out of memory", type: "server_error" } });
+    expect(emu.stdout()).toMatch(/ERROR inferrs::server: Model load failed: out of memory/);
+    expect(emu.proc.exitCode).toBeNull();
+  });
+
+  it("fails the load of an unknown --device like real inferrs", async () => {
+    const emu = await startEmulator({ model: "Qwen/Qwen3-0.6B", extraArgs: ["--device", "tpu"], hfHome: makeHfHome() });
+    await emu.waitForHealth(500);
+    expect(emu.stdout()).toContain("Model load failed: Unknown device: tpu");
+  });
+
+  it("serves a request made while loading once the load ends", async () => {
+    const emu = await startEmulator({ model: "Qwen/Qwen3-0.6B", hfHome: makeHfHome(), env: { INFERRS_EMU_LOAD_MS: "400" } });
+    expect((await fetch(`${emu.baseUrl}/health`)).status).toBe(503);
+    const res = await chat(emu, { messages: [{ role: "user", content: "2 + 2" }] });
+    expect(res.status).toBe(200);
+    expect((await fetch(`${emu.baseUrl}/health`)).status).toBe(200);
+  });
+
+  it("downloads a model missing from the cache, or fails when the hub has none", async () => {
+    const hfHome = makeHfHome([]);
+    const found = await startEmulator({ model: "Qwen/Qwen3-4B", hfHome });
+    await found.waitForHealth(200);
+    const listed = (await (await fetch(`${found.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string; owned_by: string }> };
+    expect(listed.data).toEqual([expect.objectContaining({ id: "Qwen/Qwen3-4B", owned_by: "inferrs (loaded)" })]);
+    expect(found.stdout()).toContain("Model KV cache capacity: 40960 tokens");
+
+    const missing = await startEmulator({ model: "nobody/nothing", hfHome, env: { INFERRS_EMU_MISSING: "nobody/nothing" } });
+    await missing.waitForHealth(500);
+    expect(missing.stdout()).toContain("Model load failed: Failed to list files in nobody/nothing: no config.json and repo.info() failed");
+  });
+
+  it("rejects a prompt longer than --max-seq-len with OpenAI's 400 JSON", async () => {
+    const emu = await startEmulator({ model: "Qwen/Qwen3-0.6B", extraArgs: ["--max-seq-len", "32"], hfHome: makeHfHome() });
+    await emu.waitForHealth(200);
+    const res = await chat(emu, { messages: [{ role: "user", content: Array(40).fill("word").join(" ") }] });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { message: string; type: string } };
+    expect(body.error.type).toBe("invalid_request_error");
+    expect(body.error.message).toMatch(/^Prompt length \(\d+ tokens\) exceeds the model's maximum context length \(32 tokens\)\.$/);
+  });
+});
+
+describe("Qwen3.5 tool calls", () => {
+  let emu: Emulator;
+  const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
+
+  beforeAll(async () => {
+    emu = await startEmulator({ model: "Qwen/Qwen3.5-0.8B", hfHome: makeHfHome() });
+    await emu.waitForHealth(200);
+  });
+  afterAll(stopAllEmulators);
+
+  it("returns native tool_calls when the last user message names a tool", async () => {
+    const res = await chat(emu, { tools, messages: [{ role: "user", content: 'Use get_weather with {"city":"Paris"}' }] });
+    const body = (await res.json()) as Record<string, any>;
+    expect(body.choices[0]).toEqual({
+      index: 0,
+      message: { role: "assistant", content: "", tool_calls: [{ id: "call_0", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+      finish_reason: "tool_calls",
+    });
+  });
+
+  it("streams the tool call as a start chunk, argument chunks and finish_reason tool_calls", async () => {
+    const res = await chat(emu, { stream: true, tools, messages: [{ role: "user", content: "get_weather please" }] });
+    const chunks = sseData(await res.text()).slice(0, -1).map((d) => JSON.parse(d) as Chunk);
+    expect(chunks[1].choices[0].delta).toEqual({ tool_calls: [{ index: 0, id: "call_0", type: "function", function: { name: "get_weather", arguments: "" } }] });
+    expect(chunks[2].choices[0].delta).toEqual({ tool_calls: [{ index: 0, function: { arguments: "{}" } }] });
+    expect(chunks[chunks.length - 1].choices[0]).toEqual({ index: 0, delta: {}, finish_reason: "tool_calls" });
+  });
+});
+
+describe("old releases", () => {
+  afterEach(stopAllEmulators);
+
+  it("reject array content with the pre-0.0.20260409054918 422 text", async () => {
+    const emu = await startEmulator({ model: "google/gemma-3-1b-it", hfHome: makeHfHome(), env: { INFERRS_EMU_RELEASE: "0.0.20260408231752" } });
+    const body = '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"hi"}]}]}';
+    const res = await chat(emu, body);
+    expect(res.status).toBe(422);
+    expect(await res.text()).toBe(
+      `Failed to deserialize the JSON body into the target type: messages[1].content: invalid type: sequence, expected a string at line 1 column ${body.indexOf('[{"type"')}`,
+    );
+    // Those releases loaded before binding: /health is 200 as soon as the port answers.
+    expect((await fetch(`${emu.baseUrl}/health`)).status).toBe(200);
+  });
+});
+
+describe("process behaviour", () => {
+  afterEach(stopAllEmulators);
+
+  it("exits 1 with Rust's bind error when the port is taken, after logging Server listening", async () => {
+    const first = await startEmulator({ model: "google/gemma-3-1b-it", hfHome: makeHfHome() });
+    const second = await startEmulator({ model: "google/gemma-3-1b-it", port: first.port, hfHome: makeHfHome(), wait: "none" });
+    expect((await second.exited).code).toBe(1);
+    expect(second.stderr()).toBe("Error: Address already in use (os error 98)\n");
+    expect(second.stdout()).toContain(`Server listening on 127.0.0.1:${first.port}`);
+  });
+
+  it("exits 2 with a clap usage error for an unknown flag", async () => {
+    const emu = await startEmulator({ argv: ["serve", "--bogus", "google/gemma-3-1b-it"], wait: "none" });
+    expect((await emu.exited).code).toBe(2);
+    expect(emu.stderr()).toContain("error: unexpected argument '--bogus' found");
+    expect(emu.stderr()).toContain("Usage: inferrs serve [OPTIONS] [MODEL]");
+  });
+
+  it("prints its version", async () => {
+    const emu = await startEmulator({ argv: ["--version"], wait: "none" });
+    expect((await emu.exited).code).toBe(0);
+    expect(emu.stdout()).toBe("inferrs 0.1.0\n");
+  });
+
+  it("dies mid-stream when told to crash after N tokens", async () => {
+    const emu = await startEmulator({ model: "google/gemma-3-1b-it", hfHome: makeHfHome(), env: { INFERRS_EMU_CRASH_AFTER_TOKENS: "2" } });
+    await emu.waitForHealth(200);
+    const res = await chat(emu, { stream: true, messages: [{ role: "user", content: "hi" }] });
+    await expect(res.text()).rejects.toThrow();
+    expect((await emu.exited).signal).toBe("SIGKILL");
+  });
+
+  it("reports healthy without a model and refuses chat that names none (daemon mode)", async () => {
+    const port = await freePort();
+    const emu = await startEmulator({ argv: ["serve", "--host", "127.0.0.1", "--port", String(port)], port, hfHome: makeHfHome() });
+    expect(await (await fetch(`${emu.baseUrl}/health`)).json()).toEqual({ status: "ok" });
+    const res = await chat(emu, { messages: [{ role: "user", content: "hi" }] });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { message: "No model specified and no model is loaded", type: "server_error" } });
+  });
+});

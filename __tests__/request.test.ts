@@ -1,0 +1,163 @@
+import { resolveConfig } from "../src/config/resolve.ts";
+import type { AssistantMessage, StreamEvent, StreamFn, StreamModel } from "../src/host-types.ts";
+import { EventChannel } from "../src/request/event-channel.ts";
+import { sanitizePayload } from "../src/request/sanitize-payload.ts";
+import { createStreamWrapper } from "../src/request/wrap-stream.ts";
+import { Supervisor } from "../src/service/supervisor.ts";
+
+describe("payload hygiene", () => {
+  test("OpenAI-only fields and stream_options never reach inferrs", () => {
+    const payload = sanitizePayload(
+      {
+        model: "m",
+        messages: [],
+        store: false,
+        service_tier: "auto",
+        prompt_cache_key: "k",
+        prompt_cache_retention: "24h",
+        stream_options: { include_usage: true },
+        temperature: 0.2,
+      },
+      { tools: true },
+    );
+    expect(payload).toEqual({ model: "m", messages: [], temperature: 0.2 });
+  });
+
+  test("text-only content arrays become strings, the developer role becomes system, images stay", () => {
+    const image = [
+      { type: "text", text: "what is this?" },
+      { type: "image_url", image_url: { url: "data:image/png;base64,AA" } },
+    ];
+    const payload = sanitizePayload(
+      {
+        messages: [
+          { role: "developer", content: [{ type: "text", text: "be brief" }] },
+          { role: "user", content: [{ type: "text", text: "2 + " }, { type: "text", text: "2?" }] },
+          { role: "user", content: image },
+          { role: "assistant", content: null },
+        ],
+      },
+      { tools: true },
+    );
+    expect(payload.messages).toEqual([
+      { role: "system", content: "be brief" },
+      { role: "user", content: "2 + 2?" },
+      { role: "user", content: image },
+      { role: "assistant", content: null },
+    ]);
+  });
+
+  test("models without native tool calls get no tool schemas", () => {
+    const withTools = { messages: [], tools: [{ type: "function" }], tool_choice: "auto", parallel_tool_calls: true };
+    expect(sanitizePayload({ ...withTools }, { tools: false })).toEqual({ messages: [] });
+    expect(sanitizePayload({ ...withTools }, { tools: true })).toEqual(withTools);
+  });
+});
+
+const model = {
+  id: "google/gemma-4-E2B-it",
+  provider: "inferrs",
+  api: "openai-completions",
+  compat: { supportsTools: false },
+} as unknown as StreamModel;
+
+function message(text: string, stopReason: string, errorMessage?: string): AssistantMessage {
+  return {
+    role: "assistant",
+    content: [{ type: "text", text }],
+    stopReason,
+    ...(errorMessage ? { errorMessage } : {}),
+  } as unknown as AssistantMessage;
+}
+
+/** A host transport stand-in: replays events and records what it was called with. */
+function transport(events: StreamEvent[]) {
+  const calls: Array<{ payload: unknown; apiKey: unknown }> = [];
+  const streamFn = (async (_model, _context, options) => {
+    const payload = await options?.onPayload?.(
+      { messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }], tools: [{}], store: false },
+      _model,
+    );
+    calls.push({ payload, apiKey: options?.apiKey });
+    const channel = new EventChannel();
+    for (const event of events) channel.push(event);
+    return channel;
+  }) as StreamFn;
+  return { streamFn, calls };
+}
+
+/** The request path without a server: a supervisor whose acquire we count. */
+function harness(events: StreamEvent[]) {
+  const supervisor = new Supervisor({ env: {}, stateDir: "/nonexistent" });
+  let leases = 0;
+  let released = 0;
+  supervisor.acquire = async () => {
+    leases++;
+    return { release: () => released++ };
+  };
+  const { streamFn, calls } = transport(events);
+  const wrap = createStreamWrapper({
+    supervisor,
+    loadConfig: () => resolveConfig({}),
+    defaultStreamFn: async () => streamFn,
+  })({ provider: "inferrs", modelId: model.id, model, streamFn } as never)!;
+  return { wrap, calls, counts: () => ({ leases, released }) };
+}
+
+async function collect(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+describe("request path", () => {
+  test("other providers are left alone", () => {
+    const wrapper = createStreamWrapper({
+      supervisor: new Supervisor({ env: {}, stateDir: "/nonexistent" }),
+      loadConfig: () => resolveConfig({}),
+      defaultStreamFn: async () => transport([]).streamFn,
+    });
+    expect(wrapper({ provider: "openai", modelId: "gpt" } as never)).toBeUndefined();
+  });
+
+  test("holds one lease for the whole stream, sends the marker key and a clean payload", async () => {
+    const done = message("4", "stop");
+    const { wrap, calls, counts } = harness([
+      { type: "start", partial: done } as StreamEvent,
+      { type: "text_delta", contentIndex: 0, delta: "4" } as StreamEvent,
+      { type: "done", reason: "stop", message: done } as StreamEvent,
+    ]);
+    const stream = await wrap(model, { messages: [] } as never, {});
+    const events = await collect(stream);
+    expect(events.map((event) => event.type)).toEqual(["start", "text_delta", "done"]);
+    expect(await stream.result()).toBe(done);
+    expect(counts()).toEqual({ leases: 1, released: 1 });
+    expect(calls).toEqual([{ apiKey: "inferrs-local", payload: { messages: [{ role: "user", content: "hi" }] } }]);
+  });
+
+  test("an in-band engine error carries inferrs' own message and stays a server error", async () => {
+    const failed = message("Error: CUDA out of memory", "error", "Provider finish_reason: error");
+    const { wrap } = harness([{ type: "error", reason: "error", error: failed } as StreamEvent]);
+    const result = await (await wrap(model, { messages: [] } as never, {})).result();
+    expect(result.errorMessage).toBe("inferrs engine error (finish_reason: error): CUDA out of memory");
+  });
+
+  test("a failed start ends the stream with the supervisor's message, never a throw", async () => {
+    const { wrap } = harness([]);
+    const supervisorError = new Error("inferrs is not running at http://127.0.0.1:8080 (connection refused)");
+    const wrapper = createStreamWrapper({
+      supervisor: Object.assign(new Supervisor({ env: {}, stateDir: "/x" }), {
+        acquire: async () => {
+          throw supervisorError;
+        },
+      }),
+      loadConfig: () => resolveConfig({}),
+      defaultStreamFn: async () => transport([]).streamFn,
+    })({ provider: "inferrs", modelId: model.id } as never)!;
+    void wrap;
+    const stream = await wrapper(model, { messages: [] } as never, {});
+    const events = await collect(stream);
+    expect(events).toHaveLength(1);
+    expect((await stream.result()).errorMessage).toBe(supervisorError.message);
+  });
+});
