@@ -51,7 +51,11 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The pid still runs the server we recorded (pids get reused): same command, same port. */
+/**
+ * The pid still runs the server we recorded (pids get reused): `serve` on the same port, and the same
+ * command or the same model. A command that is a wrapper script exec'ing something else (as the
+ * emulator's shim execs node) no longer shows its own path in argv, but still the model we passed.
+ */
 export function matchesRecord(record: PidRecord): boolean {
   if (!isAlive(record.pid)) return false;
   const argv = commandLine(record.pid);
@@ -61,7 +65,9 @@ export function matchesRecord(record: PidRecord): boolean {
     argv.includes("serve") &&
     portIndex >= 0 &&
     argv[portIndex + 1] === String(record.port) &&
-    (argv.includes(record.command) || argv.some((arg) => arg.endsWith(`/${record.command.split("/").pop()}`)))
+    (argv.includes(record.command) ||
+      argv.some((arg) => arg.endsWith(`/${record.command.split("/").pop()}`)) ||
+      argv.includes(record.model))
   );
 }
 

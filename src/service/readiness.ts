@@ -30,7 +30,8 @@ export async function waitForHealth(
         randomize: false,
         maxRetryTime: timeoutMs,
         signal,
-        unref: true,
+        // The poll timer must keep a one-shot CLI alive while inferrs loads (the child is unref'd).
+        unref: false,
       },
     );
   } catch (error) {

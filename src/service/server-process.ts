@@ -41,7 +41,14 @@ export class ServerProcess {
     }
     this.child.unref();
     this.exited = this.child.then(
-      (result) => (this.exit = { code: result.exitCode, signal: result.signal }),
+      (result) => {
+        // With reject: false, a failed spawn (ENOENT from a missing #! interpreter, EACCES) lands
+        // here, with neither an exit code nor a signal: keep execa's reason for the error message.
+        if (result.exitCode === undefined && result.signal === undefined && result.shortMessage) {
+          this.output.push(`${result.shortMessage}\n`);
+        }
+        return (this.exit = { code: result.exitCode, signal: result.signal });
+      },
       (error: { exitCode?: number; signal?: string; shortMessage?: string }) => {
         if (error.shortMessage) this.output.push(`${error.shortMessage}\n`);
         return (this.exit = { code: error.exitCode, signal: error.signal });
@@ -56,6 +63,8 @@ export class ServerProcess {
   /** SIGTERM to the process group, SIGKILL after the grace period; resolves once it is gone. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     if (!this.running) return;
+    // Unref'd, the child's exit event would not keep a one-shot CLI alive until it comes.
+    this.child.ref();
     signalGroup(this.pid, "SIGTERM");
     let timer: NodeJS.Timeout | undefined;
     const killed = new Promise<void>((resolve) => {
@@ -63,13 +72,17 @@ export class ServerProcess {
         signalGroup(this.pid, "SIGKILL");
         resolve();
       }, graceMs);
-      timer.unref();
     });
     await Promise.race([this.exited, killed]);
     clearTimeout(timer);
     await this.exited;
-    // Workers of a daemon-mode server may outlive their parent: clear the group.
-    signalGroup(this.pid, "SIGKILL");
+    // Workers of a daemon-mode server may outlive their parent: clear the group. Only the group:
+    // the pid itself has been reaped by now and may already belong to another process.
+    try {
+      process.kill(-this.pid, "SIGKILL");
+    } catch {
+      // no process left in the group
+    }
   }
 
   /** For process exit handlers, where nothing can be awaited. */

@@ -14,6 +14,8 @@ import { ServerProcess, signalGroup, STOP_GRACE_MS } from "./server-process.ts";
 export type Lease = { release(): void };
 
 const CRASH_WAIT_MS = 500;
+/** Environment entries whose values are masked in the output quoted in errors. */
+const SECRET_ENV_NAME = /token|key|secret|password|auth/i;
 
 export type Owned = {
   proc: ServerProcess;
@@ -56,6 +58,7 @@ export class Supervisor {
       clearTimeout(this.idleTimer);
       await this.ensureServing(model, config);
       this.leases++;
+      clearTimeout(this.idleTimer); // a lease released while ensureServing ran may have armed it
       let released = false;
       return {
         release: () => {
@@ -197,7 +200,12 @@ export class Supervisor {
       resolveDevice(config.service.device),
       ...config.service.args,
     ];
-    const secrets = [config.apiKey ?? "", ...Object.values(config.service.env)];
+    const secrets = [
+      config.apiKey ?? "",
+      ...Object.entries(config.service.env)
+        .filter(([name]) => SECRET_ENV_NAME.test(name))
+        .map(([, value]) => value),
+    ];
     const proc = new ServerProcess(command, args, { ...this.env, ...config.service.env } as Record<string, string>, secrets);
     this.spawns++;
     const recordFile = recordPath(this.stateDir, config.port);
@@ -269,13 +277,16 @@ export class Supervisor {
   private onIdle(): void {
     for (const resolve of this.drainWaiters.splice(0)) resolve();
     const idleStopMs = this.owned?.config.service.idleStopMs ?? 0;
+    clearTimeout(this.idleTimer);
     if (!this.owned || idleStopMs <= 0) return;
-    this.idleTimer = setTimeout(() => {
+    const timer = setTimeout(() => {
       void this.exclusive(async () => {
-        if (this.leases === 0) await this.stopOwned();
+        // Still idle, and no lease was taken and released since this timer was armed.
+        if (this.leases === 0 && this.idleTimer === timer) await this.stopOwned();
       });
     }, idleStopMs);
-    this.idleTimer.unref();
+    timer.unref();
+    this.idleTimer = timer;
   }
 
   private installExitHook(): void {
