@@ -9,5 +9,5 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
   testTimeout: 60000,
-  globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
+  globalSetup: "<rootDir>/__tests__/support/global-setup.mjs",
 };

@@ -1,7 +1,7 @@
 // The packed plugin in the real OpenClaw CLI (one-shot `--local` runs), against the emulator
 // spawned as the `inferrs` executable. Only plugin config is written: no provider block.
 import { freePort, startEmulator, stopAllEmulators } from "./support/emulator.ts";
-import { alive, inferrsBin, OpenClawHost } from "./support/openclaw-host.ts";
+import { alive, inferrsBin, OpenClawHost } from "../tools/openclaw-host.ts";
 
 const GEMMA = "google/gemma-4-E2B-it";
 const QWEN = "Qwen/Qwen3.5-0.8B";

@@ -1,14 +1,14 @@
 // A real, isolated OpenClaw (the pinned npm `openclaw`, run by Node 24) with the packed plugin
 // installed the way a user installs it. Each host has its own state dir, config file and
 // Hugging Face cache; nothing is read from or written to the user's ~/.openclaw.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { node24, openclawEntry, projectDir } from "../../scripts/host.ts";
-import { seedHfCache } from "../../tools/emulator/hf-cache.ts";
+import { node24, openclawEntry, projectDir } from "../scripts/host.ts";
+import { seedHfCache } from "./emulator/hf-cache.ts";
 
-/** Packed once per test run by global-setup.ts. */
+/** Made by packPlugin(). */
 export const pluginTarball = join(projectDir, ".tmp", "openclaw-inferrs.tgz");
 export const inferrsBin = join(projectDir, "tools", "bin", "inferrs");
 
@@ -124,6 +124,20 @@ export class OpenClawHost {
     );
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Packs the built plugin the way it is published, to pluginTarball. */
+export function packPlugin(): void {
+  const out = join(projectDir, ".tmp");
+  mkdirSync(out, { recursive: true });
+  const name = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", out], {
+    cwd: projectDir,
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")
+    .pop()!;
+  renameSync(join(out, name), pluginTarball);
 }
 
 /** true while the process exists. */
