@@ -3,7 +3,7 @@
 // startEmulator, and outcomes are read from the emulator's request log, /proc, pids and errors.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { delimiter, join } from "node:path";
@@ -65,7 +65,12 @@ afterEach(async () => {
   await Promise.all(supervisors.splice(0).map((sup) => sup.stop()));
   await stopAllEmulators();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  const pids = [...requestLogs.splice(0).flatMap((log) => starts(log).map((start) => start.pid)), ...extraPids.splice(0)];
+  const logs = requestLogs.splice(0);
+  const pids = new Set([
+    ...logs.flatMap((log) => starts(log).map((start) => start.pid)),
+    ...processesWithEnv(logs.map((log) => `INFERRS_EMU_REQUEST_LOG=${log}`)),
+    ...extraPids.splice(0),
+  ]);
   const leftovers: number[] = [];
   for (const pid of pids) {
     if (await waitGone(pid, 3000)) continue;
@@ -79,6 +84,22 @@ afterAll(() => {
   removeTempDirs();
   process.setMaxListeners(maxListeners);
 });
+
+/** Live processes whose environment has one of these entries (servers spawned with a rig's config). */
+function processesWithEnv(entries: string[]): number[] {
+  if (entries.length === 0) return [];
+  const found: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const environ = readFileSync(`/proc/${name}/environ`, "utf8").split("\0");
+      if (entries.some((entry) => environ.includes(entry))) found.push(Number(name));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
 
 /** The test runner's environment without emulator knobs, with the emulator first on PATH. */
 function baseEnv(extra: Record<string, string> = {}, withEmulatorOnPath = true): NodeJS.ProcessEnv {
@@ -314,7 +335,7 @@ describe("starting inferrs on demand", () => {
   });
 
   test("ten concurrent acquire() calls for one model spawn exactly one server (absolute service.command)", async () => {
-    const r = await rig({ service: { command: inferrsBin }, emulatorOnPath: false });
+    const r = await rig({ service: { command: inferrsBin, autoStart: true }, emulatorOnPath: false });
     const leases = await Promise.all(Array.from({ length: 10 }, () => r.sup.acquire(A, r.config)));
 
     expect(r.sup.status()).toMatchObject({ spawns: 1, leases: 10, owned: { model: A, command: inferrsBin } });
@@ -636,6 +657,20 @@ describe("start failures", () => {
 });
 
 describe("crashes, stop and registrations", () => {
+  test("an unwritable state dir does not leak the server: it is still ours, used, and stopped", async () => {
+    const dir = makeTempDir("inferrs-state-");
+    writeFileSync(join(dir, "not-a-dir"), "");
+    const r = await rig({ stateDir: join(dir, "not-a-dir", "state") }); // mkdir fails with ENOTDIR
+    const lease = await r.sup.acquire(A, r.config);
+    const pid = ownedPid(r.sup);
+    expect(r.sup.status()).toMatchObject({ spawns: 1, leases: 1, owned: { model: A } });
+    lease.release();
+
+    await r.sup.stop();
+    expect(isGone(pid)).toBe(true);
+  });
+
+
   test("a server we started that gets SIGKILLed is replaced by a new one on the next acquire()", async () => {
     const r = await rig();
     const first = await r.sup.acquire(A, r.config);
@@ -800,15 +835,17 @@ describe("error output tails", () => {
   test("secrets from service.env, the API key and token-looking values are masked in a failed load's output", async () => {
     const r = await rig({
       apiKey: "sk-local-9f8e7d6c",
-      service: { env: { HF_TOKEN: "s3cr3t-value-1234" } },
+      service: { env: { HF_TOKEN: "s3cr3t-value-1234", MODEL_CACHE: "/srv/model-cache" } },
       env: {
         INFERRS_EMU_LOAD_FAIL:
-          "401 Unauthorized for s3cr3t-value-1234 (Authorization: Bearer sk-local-9f8e7d6c; hub token: hf_AbCdEfGh12345678)",
+          "401 Unauthorized for s3cr3t-value-1234 (Authorization: Bearer sk-local-9f8e7d6c; hub token: hf_AbCdEfGh12345678) " +
+          "fetching into /srv/model-cache",
       },
     });
     const error = await errorOf(r.sup.acquire(A, r.config));
 
     expect(error.message).toContain("Model load failed: 401 Unauthorized for <redacted> (Authorization: Bearer <redacted> hub token: <redacted>");
+    expect(error.message).toContain("fetching into /srv/model-cache"); // values of other service.env entries stay readable
     for (const secret of ["s3cr3t-value-1234", "sk-local-9f8e7d6c", "hf_AbCdEfGh12345678"]) expect(error.message).not.toContain(secret);
     expect(isGone(starts(r.log)[0].pid)).toBe(true);
   });

@@ -211,14 +211,19 @@ export class Supervisor {
     const recordFile = recordPath(this.stateDir, config.port);
     const owned: Owned = { proc, model, command, args, config, recordFile };
     if (proc.pid > 0) {
-      writeRecord(recordFile, {
-        pid: proc.pid,
-        ownerPid: process.pid,
-        command,
-        port: config.port,
-        model,
-        startedAt: proc.startedAt,
-      });
+      try {
+        writeRecord(recordFile, {
+          pid: proc.pid,
+          ownerPid: process.pid,
+          command,
+          port: config.port,
+          model,
+          startedAt: proc.startedAt,
+        });
+      } catch {
+        // Unwritable state dir: only the reaping after a killed OpenClaw is lost. Throwing here
+        // would leave the server running, unowned, and later taken for the user's own server.
+      }
       this.installExitHook();
     }
     this.owned = owned;
