@@ -115,11 +115,12 @@ test("with inferrs down the model list still shows what it could serve, and the 
 }, 120_000);
 
 describe("agent --local against an inferrs that rejects array content", () => {
-  test("completes a turn with the plugin's compat flags", async () => {
+  test("completes a turn with the plugin's compat flags, authorised by a stored non-secret marker", async () => {
     usePluginConfig({ INFERRS_EMU_RELEASE: ARRAY_REJECTING_RELEASE });
-    const run = await host.run(["agent", "--local", "--model", `inferrs/${GEMMA}`, "-m", "What is 2 + 2?", "--json"], {
-      env: { INFERRS_API_KEY: "local" },
-    });
+    // The one-command auth path of the docs (agent turns ignore a third-party plugin's synthetic auth).
+    const paste = await host.run(["models", "auth", "paste-api-key", "--provider", "inferrs"], { input: "inferrs-local\n" });
+    expect(paste.stdout + paste.stderr).toContain("Auth profile: inferrs:manual (inferrs/api_key)");
+    const run = await host.run(["agent", "--local", "--model", `inferrs/${GEMMA}`, "-m", "What is 2 + 2?", "--json"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('"finalAssistantVisibleText": "2 + 2 = 4."');
   }, 120_000);

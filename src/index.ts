@@ -14,13 +14,15 @@ export default {
   description: "inferrs local LLM server: live model discovery, compat flags and on-demand start",
   configSchema: pluginConfigSchema,
   register(api: OpenClawPluginApi) {
+    registerStatusCli(api);
+    // `openclaw --help` and command parsing load plugins for their CLI only; the runtime is off limits.
+    if (api.registrationMode === "cli-metadata") return;
     reportInvalidConfig(api);
     const supervisor = sharedSupervisor({ env: process.env, stateDir: stateDir() });
     const detach = supervisor.attach();
     api.lifecycle.onDispose?.(detach);
     api.on("gateway_stop", () => supervisor.stop());
     api.registerProvider(createProvider({ pluginConfig: api.pluginConfig, supervisor, logger: api.logger }));
-    registerStatusCli(api);
   },
 };
 

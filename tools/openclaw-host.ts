@@ -8,6 +8,9 @@ import { join } from "node:path";
 import { node24, openclawEntry, projectDir } from "../scripts/host.ts";
 import { seedHfCache } from "./emulator/hf-cache.ts";
 
+/** true while the process runs (a zombie counts as gone). */
+export { isAlive as alive } from "../src/service/pid-record.ts";
+
 /** Made by packPlugin(). */
 export const pluginTarball = join(projectDir, ".tmp", "openclaw-inferrs.tgz");
 export const inferrsBin = join(projectDir, "tools", "bin", "inferrs");
@@ -15,6 +18,8 @@ export const inferrsBin = join(projectDir, "tools", "bin", "inferrs");
 export type RunResult = { code: number | null; stdout: string; stderr: string; ms: number };
 
 type Json = Record<string, unknown>;
+
+export type Gateway = { output(): string; stop(): Promise<number | null> };
 
 export class OpenClawHost {
   readonly dir: string;
@@ -24,8 +29,12 @@ export class OpenClawHost {
   readonly requestLog: string;
   private readonly children = new Set<ChildProcess>();
 
-  private constructor(dir: string) {
+  /** false: the machine's own Hugging Face cache is used (real inferrs). */
+  private readonly ownHfCache: boolean;
+
+  private constructor(dir: string, ownHfCache: boolean) {
     this.dir = dir;
+    this.ownHfCache = ownHfCache;
     this.stateDir = join(dir, "state");
     this.configPath = join(dir, "openclaw.json");
     this.hfHome = join(dir, "hf");
@@ -33,11 +42,18 @@ export class OpenClawHost {
   }
 
   /** A fresh host with the plugin installed and enabled (`plugins install npm-pack:`). */
-  static async create(options: { hfModels?: string[] } = {}): Promise<OpenClawHost> {
-    const host = new OpenClawHost(mkdtempSync(join(tmpdir(), "openclaw-inferrs-e2e-")));
+  static async create(options: { hfModels?: string[]; realHfCache?: boolean } = {}): Promise<OpenClawHost> {
+    const host = new OpenClawHost(mkdtempSync(join(tmpdir(), "openclaw-inferrs-e2e-")), !options.realHfCache);
     mkdirSync(host.stateDir, { recursive: true });
-    seedHfCache(host.hfHome, options.hfModels);
-    host.writeConfig({ logging: { file: join(host.dir, "openclaw.log") } });
+    if (host.ownHfCache) seedHfCache(host.hfHome, options.hfModels);
+    host.writeConfig({
+      logging: { file: join(host.dir, "openclaw.log") },
+      // Offline and quiet: no update checks, hosted catalog, mDNS or cron.
+      update: { checkOnStart: false },
+      models: { catalogRefresh: { enabled: false } },
+      discovery: { mdns: { mode: "off" } },
+      cron: { enabled: false },
+    });
     const install = await host.run(["plugins", "install", `npm-pack:${pluginTarball}`, "--force", "--accept-capabilities"]);
     if (install.code !== 0) throw new Error(`plugin install failed:\n${install.stdout}\n${install.stderr}`);
     return host;
@@ -69,8 +85,12 @@ export class OpenClawHost {
       ...env,
       OPENCLAW_STATE_DIR: this.stateDir,
       OPENCLAW_CONFIG_PATH: this.configPath,
-      HF_HOME: this.hfHome,
+      ...(this.ownHfCache ? { HF_HOME: this.hfHome } : {}),
       NO_COLOR: "1",
+      OPENCLAW_NO_RESPAWN: "1", // the gateway stays the process we started, so we can stop it
+      OPENCLAW_DISABLE_BONJOUR: "1",
+      OPENCLAW_SKIP_CHANNELS: "1",
+      OPENCLAW_NO_AUTO_UPDATE: "1",
       // The plugin's runtime dependencies come from npm's cache when it has them.
       npm_config_prefer_offline: "true",
       npm_config_audit: "false",
@@ -80,10 +100,10 @@ export class OpenClawHost {
   }
 
   /** Runs `openclaw <args>` to completion. */
-  run(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+  run(args: string[], options: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
     const started = Date.now();
     return new Promise((resolve) => {
-      execFile(
+      const child = execFile(
         node24,
         [openclawEntry, ...args],
         { env: this.env(options.env), timeout: options.timeoutMs ?? 120_000, maxBuffer: 32 * 1024 * 1024, cwd: this.dir },
@@ -92,6 +112,7 @@ export class OpenClawHost {
           resolve({ code, stdout, stderr, ms: Date.now() - started });
         },
       );
+      child.stdin?.end(options.input ?? "");
     });
   }
 
@@ -101,6 +122,31 @@ export class OpenClawHost {
     this.children.add(child);
     child.once("exit", () => this.children.delete(child));
     return child;
+  }
+
+  /** Runs `openclaw gateway run` on loopback and resolves once it logs that it is ready. */
+  async startGateway(port: number, env: Record<string, string> = {}): Promise<Gateway> {
+    const config = this.readConfig();
+    this.writeConfig({ ...config, gateway: { mode: "local", port, bind: "loopback" } });
+    const child = this.spawn(["gateway", "run", "--bind", "loopback", "--port", String(port)], env);
+    let output = "";
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/\[gateway\] ready/.test(output)) resolve();
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      void exited.then((code) => reject(new Error(`gateway exited (${code}) before it was ready:\n${output}`)));
+    });
+    return {
+      output: () => output,
+      stop: async () => {
+        child.kill("SIGTERM");
+        return exited;
+      },
+    };
   }
 
   /** Lines of the emulator's request log (JSON), empty when it never started. */
@@ -140,12 +186,3 @@ export function packPlugin(): void {
   renameSync(join(out, name), pluginTarball);
 }
 
-/** true while the process exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

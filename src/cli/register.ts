@@ -15,7 +15,8 @@ export function registerStatusCli(api: OpenClawPluginApi): void {
         .option("--json", "print JSON")
         .action(async (options: { json?: boolean }) => {
           const report = await collectStatus(loadConfig(config), process.env, stateDir());
-          console.log(options.json ? JSON.stringify(report, null, 2) : formatStatus(report));
+          // With --json the host routes console.log to stderr: write the document to stdout.
+          process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : formatStatus(report)}\n`);
         });
     },
     { descriptors: [{ name: "inferrs", description: "inferrs local model server", hasSubcommands: true }] },

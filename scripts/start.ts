@@ -1,0 +1,48 @@
+// `npm start`: the real OpenClaw CLI with the plugin installed in a throw-away state, against a
+// real `inferrs` on PATH or else the project's emulator. Prints the discovered models and one answer.
+import { freePort } from "../__tests__/support/emulator.ts";
+import { resolveCommand } from "../src/service/command.ts";
+import { inferrsBin, OpenClawHost, packPlugin } from "../tools/openclaw-host.ts";
+
+const MODEL = process.env.INFERRS_MODEL ?? "google/gemma-4-E2B-it";
+const realInferrs = resolveCommand("inferrs", process.env);
+
+function show(command: string, result: { code: number | null; stdout: string; stderr: string; ms: number }): void {
+  console.log(`\n$ ${command}    (${(result.ms / 1000).toFixed(1)} s)`);
+  process.stdout.write(result.stdout);
+  if (result.code !== 0) {
+    process.stdout.write(result.stderr);
+    throw new Error(`${command} failed with exit code ${result.code}`);
+  }
+}
+
+console.log(
+  realInferrs
+    ? `Using the real inferrs at ${realInferrs} (your Hugging Face cache, http://127.0.0.1:8080/v1).`
+    : "No `inferrs` on PATH: using the project's emulator (tools/bin/inferrs) with a seeded model cache.",
+);
+packPlugin();
+const host = await OpenClawHost.create({ realHfCache: Boolean(realInferrs) });
+try {
+  console.log(`OpenClaw state for this run: ${host.dir} (removed at the end)`);
+  console.log("$ openclaw plugins install npm-pack:.tmp/openclaw-inferrs.tgz --force --accept-capabilities    (done)");
+  host.setPluginConfig(
+    realInferrs ? {} : { baseUrl: `http://127.0.0.1:${await freePort()}/v1`, service: { command: inferrsBin } },
+  );
+
+  show(
+    "echo inferrs-local | openclaw models auth paste-api-key --provider inferrs",
+    await host.run(["models", "auth", "paste-api-key", "--provider", "inferrs"], { input: "inferrs-local\n" }),
+  );
+  show("openclaw models list --provider inferrs --refresh", await host.run(["models", "list", "--provider", "inferrs", "--refresh"]));
+  const prompt = "What is 2 + 2?";
+  show(
+    `openclaw infer model run --local --model inferrs/${MODEL} --prompt "${prompt}"`,
+    await host.run(["infer", "model", "run", "--local", "--model", `inferrs/${MODEL}`, "--prompt", prompt], {
+      timeoutMs: 600_000,
+    }),
+  );
+  console.log("\ninferrs was started for the request and stopped when the CLI exited.");
+} finally {
+  await host.dispose();
+}
