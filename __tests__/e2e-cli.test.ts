@@ -97,6 +97,18 @@ test("a failed model load reports inferrs' own message", async () => {
   for (const line of starts().slice(-1)) expect(alive(line.pid!)).toBe(false);
 }, 120_000);
 
+test("failures in the middle of an answer become errors that say what happened", async () => {
+  usePluginConfig({ INFERRS_EMU_ENGINE_ERROR: "CUDA out of memory", INFERRS_EMU_ENGINE_ERROR_AFTER_TOKENS: "2" });
+  const engine = await inferRun(GEMMA);
+  expect(engine.code).not.toBe(0);
+  expect(engine.stdout + engine.stderr).toContain("inferrs engine error (finish_reason: error): CUDA out of memory");
+
+  usePluginConfig({ INFERRS_EMU_CRASH_AFTER_TOKENS: "2", INFERRS_EMU_ANSWER: "one two three four five six seven" });
+  const crash = await inferRun(GEMMA);
+  expect(crash.code).not.toBe(0);
+  expect(crash.stdout + crash.stderr).toMatch(/inferrs exited mid-stream \(killed by SIGKILL\); the next request starts it again/);
+}, 120_000);
+
 test("with inferrs down the model list still shows what it could serve, and the warning names the URL", async () => {
   usePluginConfig({}, { service: { autoStart: false } });
   const list = await host.run(["models", "list", "--provider", "inferrs", "--refresh", "--json"], {

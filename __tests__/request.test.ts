@@ -135,11 +135,34 @@ describe("request path", () => {
     expect(calls).toEqual([{ apiKey: "inferrs-local", payload: { messages: [{ role: "user", content: "hi" }] } }]);
   });
 
-  test("an in-band engine error carries inferrs' own message and stays a server error", async () => {
-    const failed = message("Error: CUDA out of memory", "error", "Provider finish_reason: error");
-    const { wrap } = harness([{ type: "error", reason: "error", error: failed } as StreamEvent]);
-    const result = await (await wrap(model, { messages: [] } as never, {})).result();
+  test("an in-band engine error carries inferrs' own message, stays a server error and is not an answer", async () => {
+    const failed = message("2 +Error: CUDA out of memory", "error", "Provider finish_reason: error");
+    const { wrap } = harness([
+      { type: "text_delta", contentIndex: 0, delta: "2 +" } as StreamEvent,
+      { type: "text_delta", contentIndex: 0, delta: "Error: CUDA out of memory" } as StreamEvent,
+      { type: "error", reason: "error", error: failed } as StreamEvent,
+    ]);
+    const stream = await wrap(model, { messages: [] } as never, {});
+    const events = await collect(stream);
+    expect(events.map((event) => (event.type === "text_delta" ? event.delta : event.type))).toEqual(["2 +", "error"]);
+    const result = await stream.result();
     expect(result.errorMessage).toBe("inferrs engine error (finish_reason: error): CUDA out of memory");
+    expect(result.content).toEqual([]);
+  });
+
+  test("an answer that merely starts with 'Error: ' is passed on whole", async () => {
+    const done = message("Error: is a word", "stop");
+    const { wrap } = harness([
+      { type: "text_delta", contentIndex: 0, delta: "Error: is" } as StreamEvent,
+      { type: "text_delta", contentIndex: 0, delta: " a word" } as StreamEvent,
+      { type: "done", reason: "stop", message: done } as StreamEvent,
+    ]);
+    const events = await collect(await wrap(model, { messages: [] } as never, {}));
+    expect(events.map((event) => (event.type === "text_delta" ? event.delta : event.type))).toEqual([
+      "Error: is",
+      " a word",
+      "done",
+    ]);
   });
 
   test("a failed start ends the stream with the supervisor's message, never a throw", async () => {

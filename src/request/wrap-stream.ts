@@ -5,9 +5,10 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { InferrsCompat } from "../discovery/model-entry.ts";
 import { LOCAL_AUTH_MARKER, PROVIDER_ID } from "../defaults.ts";
-import type { AssistantMessage, StreamEvent, StreamFn, StreamModel, WrapStreamFn } from "../host-types.ts";
+import type { AssistantMessage, StreamFn, StreamModel, WrapStreamFn } from "../host-types.ts";
 import type { Supervisor } from "../service/supervisor.ts";
 import { EventChannel } from "./event-channel.ts";
+import { relayEvents } from "./relay-events.ts";
 import { sanitizePayload } from "./sanitize-payload.ts";
 
 export type RequestDeps = {
@@ -39,7 +40,7 @@ export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
                 : patched;
             },
           });
-          for await (const event of source) out.push(await explainFailure(event, deps.supervisor));
+          await relayEvents(source, out, deps.supervisor);
         } finally {
           lease.release();
         }
@@ -58,33 +59,6 @@ async function pump(out: EventChannel, run: () => Promise<void>, model: StreamMo
   } finally {
     out.end();
   }
-}
-
-/**
- * inferrs reports engine failures as HTTP 200 with content `Error: <msg>` and finish_reason
- * "error"; the host reports that as "Provider finish_reason: error". Put inferrs' own words in,
- * keeping "finish_reason: error" so failover still classifies it as a server error. A server
- * that died mid-stream is named as such: the next request starts it again.
- */
-async function explainFailure(event: StreamEvent, supervisor: Supervisor): Promise<StreamEvent> {
-  if (event.type !== "error" || event.reason !== "error") return event;
-  const message = event.error;
-  if (message.errorMessage === "Provider finish_reason: error") {
-    const text = message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
-    const detail = /Error: ([\s\S]*)$/.exec(text)?.[1]?.trim() ?? "unknown engine error";
-    return { ...event, error: { ...message, errorMessage: `inferrs engine error (finish_reason: error): ${detail}` } };
-  }
-  const crash = await supervisor.crashOfServedProcess();
-  if (crash) {
-    return {
-      ...event,
-      error: {
-        ...message,
-        errorMessage: `${message.errorMessage ?? "stream failed"} — inferrs exited mid-stream (${crash}); the next request starts it again.`,
-      },
-    };
-  }
-  return event;
 }
 
 function errorMessage(model: StreamModel, error: unknown): AssistantMessage {
