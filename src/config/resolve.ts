@@ -138,8 +138,8 @@ function allowedKeys(path: string[]): string[] {
 
 function allowedValues(schema: TSchema): string {
   switch (schema[Kind]) {
-    case "Union":
-      return `one of ${schema.anyOf.map((option: TSchema) => JSON.stringify(option.const)).join(", ")}`;
+    case "StringEnum":
+      return `one of ${schema.enum.map((value: string) => JSON.stringify(value)).join(", ")}`;
     case "Integer":
     case "Number": {
       const bounds = [

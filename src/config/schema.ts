@@ -1,9 +1,17 @@
 // The one definition of the plugin config (`plugins.entries.inferrs.config`). The TypeScript
 // types, the runtime validation and the manifest's `configSchema` all come from this file.
-import { Type, type Static } from "@sinclair/typebox";
+import { Kind, Type, TypeRegistry, type SchemaOptions, type Static } from "@sinclair/typebox";
 
 export const INPUT_KINDS = ["text", "image"] as const;
 export const DEVICES = ["auto", "cpu", "cuda", "metal"] as const;
+
+// A string enum as plain JSON Schema `{"type":"string","enum":[...]}`: OpenClaw's own validator
+// then names every allowed value (a union of literals becomes `anyOf` and it names only the first).
+TypeRegistry.Set<{ enum: string[] }>("StringEnum", (schema, value) => typeof value === "string" && schema.enum.includes(value));
+
+function StringEnum<T extends readonly string[]>(values: T, options: SchemaOptions = {}) {
+  return Type.Unsafe<T[number]>({ ...options, [Kind]: "StringEnum", type: "string", enum: [...values] });
+}
 
 const ModelOverrideSchema = Type.Object(
   {
@@ -14,7 +22,7 @@ const ModelOverrideSchema = Type.Object(
     maxTokens: Type.Optional(Type.Integer({ minimum: 1, description: "Largest completion in tokens." })),
     reasoning: Type.Optional(Type.Boolean({ description: "The model thinks before answering." })),
     input: Type.Optional(
-      Type.Array(Type.Union(INPUT_KINDS.map((kind) => Type.Literal(kind))), {
+      Type.Array(StringEnum(INPUT_KINDS), {
         minItems: 1,
         uniqueItems: true,
         description: "Input kinds the model accepts.",
@@ -38,7 +46,7 @@ const ServiceSchema = Type.Object(
       Type.String({ minLength: 1, default: "inferrs", description: "Absolute path, or a name looked up on PATH." }),
     ),
     device: Type.Optional(
-      Type.Union(DEVICES.map((device) => Type.Literal(device)), {
+      StringEnum(DEVICES, {
         default: "auto",
         description: "auto: metal on macOS arm64, cuda when an NVIDIA GPU is visible, else cpu.",
       }),

@@ -1,0 +1,88 @@
+// `npm run bench`: the plugin against its baselines on the inferrs emulator. Runs four figures
+// (CLI wall time, discovery, streaming, cold start), prints progress on stderr and a table on
+// stdout, writes docs/benchmarks.md, and stops every process it started, also on errors.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { seedHfCache } from "../tools/emulator/hf-cache.ts";
+import { packPlugin } from "../tools/openclaw-host.ts";
+import { benchCli, CLI_STEPS, MODEL } from "./bench/cli-run.ts";
+import { benchColdStart, COLD_START_STEPS } from "./bench/cold-start.ts";
+import { benchDiscovery, DISCOVERY_STEPS } from "./bench/discovery.ts";
+import { describeMachine, load1 } from "./bench/machine.ts";
+import { cleanupAll, leftovers, startEmulator, tempDir } from "./bench/processes.ts";
+import { Progress } from "./bench/progress.ts";
+import { printTable, RERUN, writeReport } from "./bench/report.ts";
+import { buildRows, type Results } from "./bench/results.ts";
+import { benchStreaming, STREAMING_STEPS } from "./bench/streaming.ts";
+import { projectDir } from "./host.ts";
+
+const REPORT = join(projectDir, "docs", "benchmarks.md");
+
+function chatCounter(logFile: string): () => number {
+  return () =>
+    existsSync(logFile)
+      ? readFileSync(logFile, "utf8")
+          .split("\n")
+          .filter((line) => line.includes('"path":"/v1/chat/completions"'))
+          .length
+      : 0;
+}
+
+async function run(progress: Progress): Promise<Results> {
+  const discovery = await benchDiscovery(progress);
+  const streaming = await benchStreaming(progress);
+  const coldStart = await benchColdStart(progress);
+
+  // The CLI figure's emulator: started and loaded before any CLI run, so start-up is not measured.
+  const hfHome = tempDir("cli-emu-hf");
+  seedHfCache(hfHome);
+  const requestLog = join(tempDir("cli-emu-log"), "requests.jsonl");
+  const emulator = await startEmulator({ model: MODEL, hfHome, knobs: { INFERRS_EMU_REQUEST_LOG: requestLog } });
+  const cli = await benchCli(progress, emulator, chatCounter(requestLog));
+  return { cli, discovery, streaming, coldStart };
+}
+
+const started = performance.now();
+const loadBefore = load1();
+const progress = new Progress(DISCOVERY_STEPS + STREAMING_STEPS + COLD_START_STEPS + CLI_STEPS);
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    process.stderr.write(`\n${signal}: stopping everything the bench started …\n`);
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+let results: Results | undefined;
+let failure: unknown;
+try {
+  process.stderr.write(`packing the plugin (${RERUN} built it) …\n`);
+  packPlugin();
+  results = await run(progress);
+} catch (error) {
+  failure = error;
+} finally {
+  await cleanupAll();
+}
+const left = await leftovers();
+if (interrupted) process.exit(130);
+if (failure || !results) {
+  process.stderr.write(`bench failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}\n`);
+  if (left.length) process.stderr.write(`processes left running: ${left.join("; ")}\n`);
+  process.exit(1);
+}
+
+const rows = buildRows(results);
+const durationS = (performance.now() - started) / 1000;
+process.stdout.write(`\n${printTable(rows)}\n\n`);
+process.stdout.write(`took ${(durationS / 60).toFixed(1)} min; processes left running: ${left.length ? left.join("; ") : "none"}\n`);
+writeReport(REPORT, rows, results, describeMachine(), {
+  date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+  durationS,
+  loadBefore,
+  loadAfter: load1(),
+  leftovers: left,
+});
+process.stdout.write(`wrote ${REPORT}\n`);
+if (left.length) process.exitCode = 1;

@@ -1,0 +1,173 @@
+// Figure 1: wall time of `openclaw infer model run --local` against one already-running emulator,
+// with our plugin (plugin config only: baseUrl) versus the seed doc's hand-written
+// `models.providers.inferrs` block in an OpenClaw without the plugin. Both configs are the same
+// lean base apart from the provider part; runs are interleaved A,B,A,B after a warm-up of each.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { seedHfCache } from "../../tools/emulator/hf-cache.ts";
+import { OpenClawHost } from "../../tools/openclaw-host.ts";
+import { runCli, type CliRun } from "./cli-process.ts";
+import { mainThreadProfile, summarizeProfile, type ProfileSummary } from "./cpu-profile.ts";
+import { pluginFootprint, type Footprint } from "./plugin-footprint.ts";
+import { findInstalledPlugin, measurePluginLoad, type PluginLoad } from "./plugin-load.ts";
+import { onCleanup, tempDir, type Emulator } from "./processes.ts";
+import type { Progress } from "./progress.ts";
+import { summarize, type Summary } from "./stats.ts";
+
+export const MODEL = "google/gemma-4-E2B-it";
+export const PROMPT = "What is 2 + 2?";
+export const CLI_ARGS = ["infer", "model", "run", "--local", "--model", `inferrs/${MODEL}`, "--prompt", PROMPT, "--json"];
+const RUNS = 5;
+
+export const CLI_STEPS = 2 + 2 * (1 + RUNS);
+
+export type CliResult = {
+  plugin: Summary;
+  seed: Summary;
+  /** Ratio of the medians. */
+  ratio: number;
+  /** plugin run / the seed run right after it, per pair. */
+  pairedRatio: Summary;
+  /** Exit minus the last output: a CLI that lingers after answering would show here. */
+  exitLagMs: { plugin: Summary; seed: Summary };
+  /** The CPU-profiled warm-up run of each variant. */
+  profiles: Record<"plugin" | "seed", ProfileSummary>;
+  runs: number;
+  pluginLoad: PluginLoad;
+  footprint: Footprint;
+};
+
+/** OpenClaw 2026.9.6 functions (dist/loader-runtime-load-*.mjs, plugin-generation-artifact-*.mjs) timed in the profiles. */
+export const PROFILED_FUNCTIONS = ["loadOpenClawPluginsCore", "loadPluginModule", "capturePluginGenerationArtifact"] as const;
+
+type Json = Record<string, unknown>;
+
+/** The seed doc's provider block (docs: providers/inferrs.md), pointed at the running emulator. */
+export function seedProviderBlock(baseUrl: string): Json {
+  return {
+    mode: "merge",
+    providers: {
+      inferrs: {
+        baseUrl,
+        apiKey: "inferrs-local",
+        api: "openai-completions",
+        models: [
+          {
+            id: MODEL,
+            name: "Gemma 4 E2B (inferrs)",
+            reasoning: false,
+            input: ["text"],
+            cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+            contextWindow: 131072,
+            maxTokens: 4096,
+            compat: { requiresStringContent: true },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** Both configs minus their provider part (plugins.entries.inferrs / models.providers) must match. */
+function configDiff(a: Json, b: Json, dirA: string, dirB: string): string[] {
+  const strip = (config: Json, dir: string) => {
+    const copy = JSON.parse(JSON.stringify(config).replaceAll(dir, "<host>")) as Json & {
+      plugins?: { entries?: Json };
+      models?: Json;
+    };
+    if (copy.plugins?.entries) delete copy.plugins.entries.inferrs;
+    if (copy.plugins?.entries && Object.keys(copy.plugins.entries).length === 0) delete copy.plugins.entries;
+    if (copy.plugins && Object.keys(copy.plugins).length === 0) delete copy.plugins;
+    if (copy.models) delete copy.models.providers;
+    if (copy.models && (copy.models as Json).mode === "merge") delete (copy.models as Json).mode;
+    return copy;
+  };
+  const left = strip(a, dirA);
+  const right = strip(b, dirB);
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+  return [...keys].filter((key) => JSON.stringify(left[key]) !== JSON.stringify(right[key]));
+}
+
+function check(run: CliRun, label: string, chatsBefore: number, chatsAfter: number): void {
+  let parsed: { ok?: boolean; provider?: string; outputs?: Array<{ text?: string }> } | undefined;
+  try {
+    parsed = JSON.parse(run.stdout);
+  } catch {
+    // reported below
+  }
+  if (run.code !== 0 || parsed?.ok !== true || parsed.outputs?.[0]?.text !== "2 + 2 = 4.") {
+    throw new Error(`${label}: infer model run failed (exit ${run.code}):\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
+  }
+  if (chatsAfter !== chatsBefore + 1) throw new Error(`${label}: expected one chat request on the emulator, saw ${chatsAfter - chatsBefore}`);
+}
+
+type Variant = "plugin" | "seed";
+
+export async function benchCli(progress: Progress, emulator: Emulator, chatCount: () => number): Promise<CliResult> {
+  progress.step("infer model run: installing the packed plugin into an isolated OpenClaw");
+  const host = await OpenClawHost.create();
+  onCleanup(() => host.dispose());
+  const base = host.readConfig() as Json & { plugins?: { entries?: Json } };
+
+  // A: the plugin, configured with nothing but the running server's base URL.
+  host.setPluginConfig({ baseUrl: emulator.baseUrl });
+
+  // B: an OpenClaw without the plugin (own state dir, nothing installed) and the seed's block.
+  const seedDir = tempDir("cli-seed");
+  const seed = { stateDir: join(seedDir, "state"), configPath: join(seedDir, "openclaw.json"), hfHome: join(seedDir, "hf") };
+  mkdirSync(seed.stateDir, { recursive: true });
+  seedHfCache(seed.hfHome);
+  const seedConfig: Json = JSON.parse(JSON.stringify(base).replaceAll(host.dir, seedDir));
+  delete seedConfig.plugins;
+  seedConfig.models = { ...(seedConfig.models as Json), ...seedProviderBlock(emulator.baseUrl) };
+  writeFileSync(seed.configPath, JSON.stringify(seedConfig, null, 2));
+  const seedEnv = { OPENCLAW_STATE_DIR: seed.stateDir, OPENCLAW_CONFIG_PATH: seed.configPath, HF_HOME: seed.hfHome };
+
+  const diff = configDiff(host.readConfig(), seedConfig, host.dir, seedDir);
+  if (diff.length) throw new Error(`the two configs differ outside the provider part: ${diff.join(", ")}`);
+
+  const variants: Record<Variant, { label: string; env: Record<string, string> }> = {
+    plugin: { label: "plugin", env: {} },
+    seed: { label: "seed provider block", env: seedEnv },
+  };
+  const runs: Record<Variant, CliRun[]> = { plugin: [], seed: [] };
+  const profiles = {} as Record<Variant, ProfileSummary>;
+  for (let round = 0; round <= RUNS; round++) {
+    for (const key of ["plugin", "seed"] as const) {
+      const variant = variants[key];
+      // The warm-up runs are CPU-profiled (main thread) to show where a run's time goes; they are not measured.
+      const profileDir = round === 0 ? tempDir(`cli-prof-${key}`) : undefined;
+      progress.step(`infer model run (${variant.label}) ${round === 0 ? "warm-up, CPU-profiled" : `run ${round}/${RUNS}`}`);
+      const before = chatCount();
+      const run = await runCli(host, CLI_ARGS, {
+        env: variant.env,
+        nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+      });
+      check(run, variant.label, before, chatCount());
+      if (profileDir) profiles[key] = summarizeProfile(mainThreadProfile(profileDir, run.pid), PROFILED_FUNCTIONS);
+      else runs[key].push(run);
+      progress.note(`${(run.ms / 1000).toFixed(2)} s (answer printed at ${(run.outputMs / 1000).toFixed(2)} s)`);
+    }
+  }
+  progress.step("infer model run: the installed plugin's footprint and import time in a fresh Node (3 reps)");
+  const pluginDir = findInstalledPlugin(host.stateDir);
+  const pluginLoad = await measurePluginLoad(pluginDir);
+  const footprint = pluginFootprint(pluginDir);
+  const seconds = (list: CliRun[]) => summarize(list.map((run) => run.ms / 1000));
+  const plugin = seconds(runs.plugin);
+  const seedSummary = seconds(runs.seed);
+  return {
+    plugin,
+    seed: seedSummary,
+    ratio: plugin.median / seedSummary.median,
+    pairedRatio: summarize(runs.plugin.map((run, i) => run.ms / runs.seed[i]!.ms)),
+    exitLagMs: {
+      plugin: summarize(runs.plugin.map((run) => run.ms - run.outputMs)),
+      seed: summarize(runs.seed.map((run) => run.ms - run.outputMs)),
+    },
+    profiles,
+    runs: RUNS,
+    pluginLoad,
+    footprint,
+  };
+}

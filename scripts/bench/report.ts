@@ -1,0 +1,248 @@
+// Prints the results table and writes docs/benchmarks.md: table, machine, date, rerun command,
+// where the time goes, and for each missed target the cause found and the fix recommended.
+import { writeFileSync } from "node:fs";
+import type { Machine } from "./machine.ts";
+import { PROFILED_FUNCTIONS } from "./cli-run.ts";
+import { metText, type Results, type Row } from "./results.ts";
+import { formatSummary } from "./stats.ts";
+
+export const RERUN = "npm run bench";
+
+export type RunInfo = {
+  date: string;
+  durationS: number;
+  loadBefore: number;
+  loadAfter: number;
+  leftovers: string[];
+};
+
+const COLUMNS = ["Figure", "Plugin", "Baseline", "Ratio / added", "Target", "Met?"] as const;
+
+function cells(row: Row): string[] {
+  return [row.figure, row.plugin, row.baseline, row.comparison, row.target, metText(row.met)];
+}
+
+export function printTable(rows: Row[]): string {
+  const table = [COLUMNS as readonly string[], ...rows.map(cells)];
+  const widths = COLUMNS.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
+  const line = (values: readonly string[]) => values.map((value, i) => value.padEnd(widths[i]!)).join(" │ ");
+  return [line(table[0]!), widths.map((w) => "─".repeat(w)).join("─┼─"), ...table.slice(1).map(line)].join("\n");
+}
+
+function markdownTable(rows: Row[]): string {
+  const escape = (value: string) => value.replaceAll("|", "\\|");
+  return [
+    `| ${COLUMNS.join(" | ")} |`,
+    `|${COLUMNS.map(() => "---").join("|")}|`,
+    ...rows.map((row) => `| ${cells(row).map(escape).join(" | ")} |`),
+  ].join("\n");
+}
+
+const ms = (value: number) => `${value.toFixed(value >= 10 ? 1 : 2)} ms`;
+
+function whereTheTimeGoes(r: Results): string {
+  const b = r.streaming.breakdown;
+  const t = r.discovery.thousand;
+  const c = r.coldStart;
+  const cli = r.cli;
+  const load = cli.pluginLoad;
+  const pre = r.streaming.paths.plugin.preRequestMs;
+  const noProbe = r.streaming.paths["plugin-noprobe"];
+  return [
+    `\`infer model run\`, from a CPU profile of each variant's warm-up run (main thread, node --cpu-prof; CPU time with the function on the stack):`,
+    "",
+    `| | plugin | seed block |`,
+    `|---|---|---|`,
+    `| profiled run, wall time | ${ms(cli.profiles.plugin.wallMs)} | ${ms(cli.profiles.seed.wallMs)} |`,
+    ...PROFILED_FUNCTIONS.map((name) => `| \`${name}\` | ${ms(cli.profiles.plugin.inside[name]!)} | ${ms(cli.profiles.seed.inside[name]!)} |`),
+    "",
+    `\`loadPluginModule\` loads one plugin's entry module; \`capturePluginGenerationArtifact\` (inside it) copies the plugin package and its installed runtime dependencies before loading them. ` +
+      `What npm installed for the plugin: ${cli.footprint.files.toLocaleString("en-US")} files, ${(cli.footprint.bytes / 2 ** 20).toFixed(1)} MiB — ` +
+      cli.footprint.byPackage.slice(0, 4).map((pkg) => `${pkg.name} ${pkg.files.toLocaleString("en-US")} files`).join(", ") +
+      `, ${cli.footprint.byPackage.length - 4} more packages.`,
+    "",
+    `Importing the installed plugin (${load.pluginDir.replace(/^.*\/state\//, "<state>/")}) in a fresh Node 24, ${load.totalMs.n} reps: ${formatSummary(load.totalMs, "ms")}; its parts, imported one after the other:`,
+    "",
+    ...Object.entries(load.partsMs).map(([name, summary]) => `- ${name === "dist/index.js" ? "the plugin's own modules" : `\`${name}\``}: ${formatSummary(summary, "ms")}`),
+    "",
+    `The CLI does not linger after answering: exit minus last output ${formatSummary(cli.exitLagMs.plugin, "ms")} with the plugin, ${formatSummary(cli.exitLagMs.seed, "ms")} without.`,
+    "",
+    "Request path, against the same running emulator:",
+    "",
+    `- plugin work before the host transport is called (loadConfig + Supervisor.acquire + hand-over), in the measured requests: ${pre ? formatSummary(pre, "ms") : "n/a"}`,
+    `  - \`Supervisor.acquire()\` in those same requests: ${formatSummary(r.streaming.inSituAcquireMs, "ms")}`,
+    `- what-if: the same wrapper with a Supervisor stand-in whose acquire() resolves at once (a cached readiness verdict): time to first token ${formatSummary(noProbe.ttftMs, "ms")}, ` +
+      `added over the host transport ${formatSummary(r.streaming.addedTtftNoProbeMs, "ms")} (paired), versus ${formatSummary(r.streaming.addedTtftMs, "ms")} with the real Supervisor`,
+    "",
+    "The same parts timed on their own, back to back (50 reps):",
+    "",
+    `- \`resolveConfig\` (TypeBox validate + defaults, done per request by \`configLoader\`): ${formatSummary(b.resolveConfigMs, "ms")}`,
+    `- \`Supervisor.acquire()\` + release on a ready server: ${formatSummary(b.acquireMs, "ms")}`,
+    `  - of which \`probeServer\` (GET /health, then GET /v1/models): ${formatSummary(b.probeServerMs, "ms")}`,
+    `  - GET /health alone: ${formatSummary(b.probeHealthMs, "ms")}; GET /v1/models alone: ${formatSummary(b.listModelsMs, "ms")}`,
+    `- time to first token, host transport alone: ${formatSummary(r.streaming.paths.host.ttftMs, "ms")}; direct undici + eventsource-parser: ${formatSummary(r.streaming.paths.direct.ttftMs, "ms")} (the emulator waits ${r.streaming.tokenDelayMs} ms before the first token too)`,
+    "",
+    "Discovery of 1,000 models, parts timed on their own (50 reps):",
+    "",
+    `- parse + validate the 1,000-entry body: ${formatSummary(t.parseMs, "ms")}`,
+    `- 1,000 × \`modelEntryFor\` with an empty HF cache (one failed \`readdirSync\` per model): ${formatSummary(t.entriesMs, "ms")}`,
+    `- 1,000 × \`buildModelEntry\` without touching the disk: ${formatSummary(t.entriesNoFsMs, "ms")}`,
+    "",
+    `Cold start (${c.loadMs} ms emulated load, ${c.spawnToReadyMs.n} starts):`,
+    "",
+    `- spawn → model Ready: ${formatSummary(c.spawnToReadyMs, "ms")} (process start + load)`,
+    `- cross-check with a ${c.pollMs} ms /health poller in the bench: poller saw 200 → request sent ${formatSummary(c.pollerToRequestMs, "ms")}; the poller saw the 200 ${formatSummary(c.pollerLagMs, "ms")} after the Ready log line`,
+    `- 10 concurrent first requests: Ready → the last of the 10 sent ${formatSummary(c.concurrentLastMs, "ms")} (they are served one after another through the Supervisor's queue, each re-probing the server)`,
+  ].join("\n");
+}
+
+/** Cause and fix for each missed target, from the measurements. */
+function findings(rows: Row[], r: Results): string[] {
+  const out: string[] = [];
+  const missed = new Set(rows.filter((row) => row.met === false).map((row) => row.key));
+  const b = r.streaming.breakdown;
+  {
+    const cli = r.cli;
+    const added = cli.plugin.median - cli.seed.median;
+    const load = cli.pluginLoad;
+    const part = (name: string) => load.partsMs[name]?.median ?? 0;
+    const prof = cli.profiles.plugin.inside;
+    const copy = prof.capturePluginGenerationArtifact ?? 0;
+    const loadModule = prof.loadPluginModule ?? 0;
+    const typeboxFiles = cli.footprint.byPackage.find((pkg) => pkg.name === "@sinclair/typebox")?.files ?? 0;
+    const head = missed.has("cli")
+      ? `**\`infer model run\` ratio ${cli.ratio.toFixed(3)} (target ≤ 1.05).** The plugin run took ${added.toFixed(2)} s more at the median (paired ratio ${cli.pairedRatio.median.toFixed(3)}).`
+      : `\`infer model run\` meets its target (ratio ${cli.ratio.toFixed(3)}, paired ${cli.pairedRatio.median.toFixed(3)}).`;
+    out.push(
+      `${head} Cause: not the request path (milliseconds, see the streaming rows) and not a CLI that lingers (exit ${ms(cli.exitLagMs.plugin.median)} after the answer, as without the plugin), ` +
+        `but OpenClaw loading the installed plugin in every one-shot CLI process. In the profiled plugin run, \`loadPluginModule\` took ${ms(loadModule)} of CPU, ` +
+        `${ms(copy)} of it in \`capturePluginGenerationArtifact\`, which copies the plugin package and its runtime dependencies (${cli.footprint.files.toLocaleString("en-US")} files, ` +
+        `${(cli.footprint.bytes / 2 ** 20).toFixed(1)} MiB; TypeBox alone ${typeboxFiles.toLocaleString("en-US")} files) before importing them; the seed-block run spends ${ms(cli.profiles.seed.inside.loadPluginModule ?? 0)} there. ` +
+        `Importing the plugin itself costs ${ms(load.totalMs.median)} in a fresh Node (TypeBox ${ms(part("@sinclair/typebox") + part("@sinclair/typebox/value"))}, undici ${ms(part("undici"))}, ` +
+        `execa ${ms(part("execa"))}, p-retry ${ms(part("p-retry"))}, the plugin's own modules ${ms(part("dist/index.js"))}). ` +
+        `Fix recommended: ship the runtime with no npm dependencies, so there is almost nothing to copy or resolve — either bundle dist/ into one ESM file with its dependencies inlined at build time ` +
+        `(package.json \`dependencies\` then empty), or drop them: Node's built-in \`fetch\` for the /health and /v1/models probes (src/service/probe.ts, src/discovery/server-models.ts) instead of undici, ` +
+        `\`node:child_process\` spawn with \`detached\` in src/service/server-process.ts instead of execa, a short retry loop in src/service/readiness.ts instead of p-retry, and a validator generated ` +
+        `at build time from the TypeBox schema (as the manifest's configSchema already is) in src/config/resolve.ts, keeping TypeBox a devDependency. ` +
+        `The copy cost scales with the file count, so removing TypeBox's ${typeboxFiles.toLocaleString("en-US")} files matters most. ` +
+        `Noise: the baseline runs alone span ${cli.seed.min.toFixed(1)}–${cli.seed.max.toFixed(1)} s on this machine; rerun on an idle machine to confirm the size of the gap.`,
+    );
+  }
+  if (missed.has("ttft")) {
+    const pre = r.streaming.paths.plugin.preRequestMs?.median ?? Number.NaN;
+    out.push(
+      `**Time to first token +${r.streaming.addedTtftMs.median.toFixed(2)} ms (target ≤ 1 ms).** Cause: before every request the plugin ` +
+        `spends ${ms(pre)} (median) before the host transport is even called, and ${ms(r.streaming.inSituAcquireMs.median)} of that is \`Supervisor.acquire()\` → \`ensureServing()\` → ` +
+        `\`probeServer()\`, which asks a server it already knows to be ready two HTTP questions on every request: GET /health (${ms(b.probeHealthMs.median)} back to back) ` +
+        `and GET /v1/models (${ms(b.listModelsMs.median)}); \`resolveConfig\` per request adds ${ms(b.resolveConfigMs.median)}. The rest is the hand-over between the wrapper's async steps. ` +
+        `The stream itself is not slowed (per-token rows). ` +
+        `Fix recommended (src/service/supervisor.ts, src/provider.ts): (1) when the Supervisor owns the server, its process is running and it serves the requested model, skip \`probeServer\` entirely ` +
+        `(the process exit event already tells a crash); (2) for a server the user runs, remember the verdict "ready, serves M" per origin for a short time (e.g. 5 s) and drop it when a request fails to connect; ` +
+        `(3) memoise \`resolveConfig\` on the identity of the raw config object. Evidence: the same wrapper with a Supervisor stand-in that leases at once (what a cached verdict gives) added ` +
+        `${ms(r.streaming.addedTtftNoProbeMs.median)} to the first token (paired median) instead of ${ms(r.streaming.addedTtftMs.median)}; \`acquire()\` took ${ms(r.streaming.inSituAcquireMs.median)} inside the measured requests.`,
+    );
+  }
+  if (missed.has("discovery-thousand")) {
+    const t = r.discovery.thousand;
+    out.push(
+      `**Discovery of 1,000 models** over target. Cause: \`discoverModels\` calls \`modelEntryFor\` → \`readCachedModelConfig\` for every listed id, and each one ` +
+        `fails a \`readdirSync\` on a snapshot dir that does not exist (Node builds an Error with a stack for each): ${formatSummary(t.entriesMs, "ms")} for 1,000 ids ` +
+        `versus ${formatSummary(t.entriesNoFsMs, "ms")} for the same entries without touching the disk, and ${formatSummary(t.parseMs, "ms")} for parsing the body. ` +
+        `Fix recommended (src/discovery/catalog.ts): list the cache once per discovery (\`listCachedModelIds(hubDir)\`, one readdir) and read config.json only for ids in that set.`,
+    );
+  } else {
+    const t = r.discovery.thousand;
+    out.push(
+      `Discovery of 1,000 models meets its target, but ${Math.round((t.entriesMs.median / r.discovery.cases.find((c) => c.key === "thousand")!.ms.median) * 100)}% of it is ` +
+        `one failed \`readdirSync\` per listed model in \`readCachedModelConfig\` (${formatSummary(t.entriesMs, "ms")}, versus ${formatSummary(t.entriesNoFsMs, "ms")} without the disk); ` +
+        `on a busy machine its p90 goes past 50 ms. Cheap fix (src/discovery/catalog.ts): list the cache once and read config.json only for cached ids.`,
+    );
+  }
+  for (const key of ["discovery-one", "discovery-one-seeded", "discovery-down"]) {
+    if (!missed.has(key)) continue;
+    const row = rows.find((candidate) => candidate.key === key)!;
+    out.push(
+      `**${row.figure}: ${row.plugin}** (target ${row.target}). No plugin cause found: the p10 is far below the target and the parts are sub-millisecond ` +
+        `(parse ${formatSummary(r.discovery.thousand.parseMs, "ms")} for 1,000 entries); the median was pushed up by other load on this 2-core machine (see the load average). Rerun on an idle machine.`,
+    );
+  }
+  if (missed.has("discovery-hang")) {
+    const row = rows.find((candidate) => candidate.key === "discovery-hang")!;
+    out.push(`**${row.figure}: ${row.plugin}** differs from the timeout by more than 5%: the timeout in src/discovery/server-models.ts is not what bounds the wait; investigate.`);
+  }
+  if (missed.has("lag") || missed.has("gaps") || missed.has("rate")) {
+    out.push(
+      `**Streaming per-token figures** missed: wrapper lag ${formatSummary(r.streaming.wrapperLagMs, "ms")}, gaps plugin ${formatSummary(r.streaming.paths.plugin.gapMs, "ms")} vs host ${formatSummary(r.streaming.paths.host.gapMs, "ms")}. ` +
+        `Each event is pushed on as soon as the inner stream yields it (\`for await … out.push(await explainFailure(…))\` in src/request/wrap-stream.ts); a miss here points at event-loop contention, not buffering — rerun on an idle machine.`,
+    );
+  }
+  if (missed.has("cold")) {
+    out.push(
+      `**Cold start Ready → request ${formatSummary(r.coldStart.readyToRequestMs, "ms")}** (target ≤ 100 ms). Cause: \`waitForHealth\` (src/service/readiness.ts) backs off to one /health poll every ` +
+        `100 ms (POLL_MAX_MS), so readiness is seen on average 50 ms and at worst 100 ms + one request late. Fix recommended: POLL_MAX_MS 25 (4 small requests a second during a load).`,
+    );
+  }
+  if (missed.has("spawns")) {
+    out.push(`**Concurrent first requests spawned ${r.coldStart.spawns.join(", ")} servers.** \`Supervisor.acquire\` must serialise \`ensureServing\`; investigate the queue in src/service/supervisor.ts.`);
+  }
+  return out;
+}
+
+export function writeReport(path: string, rows: Row[], r: Results, machine: Machine, info: RunInfo): void {
+  const s = r.streaming;
+  const missedAny = rows.some((row) => row.met === false);
+  const doc = `# Benchmarks
+
+Measured by \`${RERUN}\` (scripts/bench.ts) against the project's inferrs emulator (tools/emulator), on ${info.date}.
+Every figure is a median with its spread in brackets: min–max for 10 runs or fewer, p10–p90 above that; \`n\` is the number of measured runs after warm-up.
+
+${markdownTable(rows)}
+
+## How each figure is measured
+
+- **\`infer model run\`**: \`openclaw infer model run --local --model inferrs/google/gemma-4-E2B-it --prompt "What is 2 + 2?" --json\`, wall time of the whole CLI process.
+  A: the packed plugin installed with \`openclaw plugins install npm-pack:\` into an isolated OpenClaw, config \`plugins.entries.inferrs = { enabled: true, config: { baseUrl } }\` and nothing else.
+  B: an isolated OpenClaw without the plugin, with the seed doc's hand-written \`models.providers.inferrs\` block (same baseUrl, \`compat.requiresStringContent\`).
+  Both configs are the lean base of tools/openclaw-host.ts and are checked to be identical apart from the provider part. Both point at one emulator the bench started and loaded beforehand,
+  so no start-up is measured; every run is checked (exit 0, answer "2 + 2 = 4.", exactly one chat request seen by the emulator). One warm-up each, then ${r.cli.runs} runs each, interleaved A, B, A, B.
+- **Discovery**: \`discoverModels(resolveConfig({ baseUrl }), { HF_HOME })\` in-process, 5 warm-ups then 50 runs (5 for the hanging server), against in-process servers answering a pre-serialized
+  \`/v1/models\` list (1 or 1,000 entries), a free port (connection refused) and a TCP server that accepts and never answers. HF_HOME is an empty dir unless the row says "seeded"
+  (the 5 models of tools/emulator/hf-cache.ts).
+- **Streaming**: one emulator with \`INFERRS_EMU_TOKEN_DELAY_MS=${s.tokenDelayMs}\` and a ${s.paths.plugin.tokens}-token \`INFERRS_EMU_ANSWER\`. Three paths, interleaved per round, 2 warm-up rounds then ${s.runs} rounds:
+  *plugin* = \`createStreamWrapper\` (src/request/wrap-stream.ts) with a real \`Supervisor\` and the plugin's \`configLoader\`, around OpenClaw's own \`streamSimple\`
+  (from \`.host/node_modules/openclaw/dist/plugin-sdk/llm.js\`, after installing the host's AI transport adapter as the CLI does);
+  *host* = the same \`streamSimple\` alone; *direct* = undici + eventsource-parser on the raw SSE (the floor).
+  Time to first token runs from the call to the first \`text_delta\`; tokens/s from the first to the last \`text_delta\`. The "added per token" row times each event from the moment the
+  host transport's iterator yields it to the moment the plugin's consumer receives it (same event object), so it is exactly the wrapper's cost per token.
+- **Cold start**: a fresh \`Supervisor\` per repetition, \`service.command\` = tools/bin/inferrs with \`INFERRS_EMU_LOAD_MS=${r.coldStart.loadMs}\`, no server running. The request goes through
+  \`createStreamWrapper\` with a stand-in transport that notes when it is called (the moment the real transport would send the request). The moment the model became Ready is the emulator's own
+  \`Engine loop started\` log line (µs timestamps; /health turns 200 right after it), read from the server output the Supervisor keeps; a ${r.coldStart.pollMs} ms /health poller in the bench cross-checks it.
+  ${r.coldStart.spawns.length} repetitions with one request and ${r.coldStart.spawns.length} with 10 concurrent first requests (spawn count from \`Supervisor.status().spawns\`).
+
+## Where the time goes
+
+${whereTheTimeGoes(r)}
+
+## Findings
+
+${missedAny ? "" : "Every target is met.\n\n"}${findings(rows, r).map((text) => `- ${text}`).join("\n")}
+
+## Machine
+
+- CPU: ${machine.cpu}, ${machine.cores} cores; RAM ${machine.ramGiB} GiB
+- OS: ${machine.os}
+- Node ${machine.node}; OpenClaw ${machine.openclaw} (pinned in .host/)
+- Plugin source: commit ${machine.commit}
+- 1-minute load average: ${info.loadBefore.toFixed(2)} before, ${info.loadAfter.toFixed(2)} after (other work on the machine adds noise; interleaving spreads it over both sides)
+- The whole bench took ${(info.durationS / 60).toFixed(1)} min; processes left running afterwards: ${info.leftovers.length === 0 ? "none" : info.leftovers.join("; ")}
+
+## Rerun
+
+\`\`\`sh
+${RERUN}
+\`\`\`
+
+It builds the plugin, packs it, prints progress on stderr and the table on stdout, rewrites this file, and stops every process it started (also on errors).
+`;
+  writeFileSync(path, doc);
+}
