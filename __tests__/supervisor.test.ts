@@ -415,14 +415,15 @@ describe("leases and idle stop", () => {
     const idleStopMs = 300;
     const r = await rig({ service: { idleStopMs } });
     const first = await r.sup.acquire(A, r.config);
-    const pid = ownedPid(r.sup);
 
-    const pending = r.sup.acquire(A, r.config);
+    // acquire(B) is in progress (it waits for A's lease, then switches) when that lease goes.
+    const pending = r.sup.acquire(B, r.config);
     const flag = settledFlag(pending);
-    await new Promise((resolve) => setImmediate(resolve)); // the second acquire is now probing the server
+    await new Promise((resolve) => setImmediate(resolve));
     expect(flag.settled).toBe(false);
     first.release(); // last lease gone for a moment: arms the idle timer
     const second = await pending;
+    const pid = ownedPid(r.sup);
 
     await sleep(200);
     const releasedAt = Date.now();

@@ -29,12 +29,8 @@ export class ServerProcess {
       stderr: "pipe",
       windowsHide: true,
     });
-    if (this.child.pid === undefined) {
-      // execa reports spawn failures (ENOENT, EACCES) through the promise, with no pid.
-      this.pid = -1;
-    } else {
-      this.pid = this.child.pid;
-    }
+    // execa reports spawn failures (ENOENT, EACCES) through the promise, with no pid.
+    this.pid = this.child.pid ?? -1;
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.on("data", (chunk: Buffer) => this.output.push(chunk));
       (stream as unknown as { unref?: () => void })?.unref?.();

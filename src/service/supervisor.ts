@@ -129,6 +129,8 @@ export class Supervisor {
 
   private async ensureServing(model: string, config: ResolvedConfig): Promise<void> {
     let owned = this.owned;
+    // Hot path: our own server, alive, serving this model — no round trip before the request.
+    if (owned?.proc.running && owned.config.origin === config.origin && sameModel(owned.model, model)) return;
     if (owned && (!owned.proc.running || owned.config.origin !== config.origin)) {
       // Crashed since the last request, or the config moved to another address.
       await this.drain();
