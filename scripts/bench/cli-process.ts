@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import type { OpenClawHost } from "../../tools/openclaw-host.ts";
 import { node24, openclawEntry } from "../host.ts";
+import { track } from "./processes.ts";
 
 export type CliRun = {
   pid: number;
@@ -27,6 +28,7 @@ export function runCli(
     cwd: host.dir,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  track(child);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => {

@@ -1,7 +1,7 @@
 // Every process the bench starts goes through here, so that all of them are stopped at the end,
 // on errors too, and none is left behind (checked by pid and by port).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,7 +41,8 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
 
 export type Emulator = { port: number; baseUrl: string; origin: string; proc: ChildProcess; output(): string };
 
-const emulators = new Set<ChildProcess>();
+/** Every child process still running (emulators, CLI runs): killed at cleanup. */
+const children = new Set<ChildProcess>();
 /** Every pid and port the bench (or a Supervisor it drives) ran an emulator with. */
 export const startedPids = new Set<number>();
 export const usedPorts = new Set<number>();
@@ -55,9 +56,8 @@ export async function startEmulator(options: { model: string; hfHome: string; kn
     env: cleanEnv({ HF_HOME: options.hfHome, INFERRS_EMU_LOAD_MS: "50", ...options.knobs }),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  emulators.add(proc);
+  track(proc);
   if (proc.pid) startedPids.add(proc.pid);
-  proc.once("exit", () => emulators.delete(proc));
   let output = "";
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000));
   proc.stdout!.on("data", keep);
@@ -96,26 +96,29 @@ function killChild(proc: ChildProcess): Promise<void> {
   });
 }
 
+/** Kills `proc` at cleanup if it is still running then. */
+export function track(proc: ChildProcess): void {
+  children.add(proc);
+  proc.once("exit", () => children.delete(proc));
+}
+
 /** Runs at cleanup, before the processes are killed (e.g. Supervisor.stop, host.dispose). */
 export function onCleanup(task: () => Promise<void> | void): void {
   cleanups.push(task);
 }
 
-/** Stops everything: registered cleanups, then any emulator still running; removes temp dirs. */
+/**
+ * Stops everything: the bench's child processes (by handle), then registered cleanups (Supervisors
+ * stop the servers they spawned, hosts their gateways); removes temp dirs. Never signals a bare
+ * pid: it may have been reused by a process that is not ours.
+ */
 export async function cleanupAll(): Promise<void> {
+  await Promise.all([...children].map(killChild));
   for (const task of cleanups.splice(0).reverse()) {
     try {
       await task();
     } catch (error) {
       process.stderr.write(`cleanup: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-  }
-  await Promise.all([...emulators].map(killChild));
-  for (const pid of startedPids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
     }
   }
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -129,12 +132,13 @@ export async function leftovers(): Promise<string[]> {
   await sleep(200); // a SIGKILLed child may take a moment to be reaped
   const found: string[] = [];
   for (const pid of startedPids) {
+    let cmdline = "";
     try {
-      process.kill(pid, 0);
-      found.push(`pid ${pid} still alive`);
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
     } catch {
-      // gone
+      continue; // gone
     }
+    if (cmdline.includes("emulator/cli.ts")) found.push(`pid ${pid} still alive: ${cmdline.trim()}`);
   }
   let lines: string[] = [];
   try {

@@ -38,7 +38,7 @@ function markdownTable(rows: Row[]): string {
   ].join("\n");
 }
 
-const ms = (value: number) => `${value.toFixed(value >= 10 ? 1 : 2)} ms`;
+const ms = (value: number) => `${value.toFixed(value >= 10 ? 1 : value >= 0.1 ? 2 : 3)} ms`;
 
 function whereTheTimeGoes(r: Results): string {
   const b = r.streaming.breakdown;
@@ -49,7 +49,7 @@ function whereTheTimeGoes(r: Results): string {
   const pre = r.streaming.paths.plugin.preRequestMs;
   const noProbe = r.streaming.paths["plugin-noprobe"];
   return [
-    `\`infer model run\`, from a CPU profile of each variant's warm-up run (main thread, node --cpu-prof; CPU time with the function on the stack):`,
+    `\`infer model run\`, from a CPU profile of each variant's warm-up run (node --cpu-prof, main thread; time with the function on the stack, its synchronous file I/O included):`,
     "",
     `| | plugin | seed block |`,
     `|---|---|---|`,
@@ -65,14 +65,17 @@ function whereTheTimeGoes(r: Results): string {
     "",
     ...Object.entries(load.partsMs).map(([name, summary]) => `- ${name === "dist/index.js" ? "the plugin's own modules" : `\`${name}\``}: ${formatSummary(summary, "ms")}`),
     "",
-    `The CLI does not linger after answering: exit minus last output ${formatSummary(cli.exitLagMs.plugin, "ms")} with the plugin, ${formatSummary(cli.exitLagMs.seed, "ms")} without.`,
+    `From the answer on stdout to the process exit: ${formatSummary(cli.exitLagMs.plugin, "ms")} with the plugin, ${formatSummary(cli.exitLagMs.seed, "ms")} without.`,
     "",
     "Request path, against the same running emulator:",
     "",
     `- plugin work before the host transport is called (loadConfig + Supervisor.acquire + hand-over), in the measured requests: ${pre ? formatSummary(pre, "ms") : "n/a"}`,
     `  - \`Supervisor.acquire()\` in those same requests: ${formatSummary(r.streaming.inSituAcquireMs, "ms")}`,
-    `- what-if: the same wrapper with a Supervisor stand-in whose acquire() resolves at once (a cached readiness verdict): time to first token ${formatSummary(noProbe.ttftMs, "ms")}, ` +
-      `added over the host transport ${formatSummary(r.streaming.addedTtftNoProbeMs, "ms")} (paired), versus ${formatSummary(r.streaming.addedTtftMs, "ms")} with the real Supervisor`,
+    `- first token held by the wrapper (inner transport yields it → plugin consumer gets it): ${formatSummary(r.streaming.firstTokenHoldMs, "ms")}`,
+    `- what-if, the recommended fix: the same wrapper with a Supervisor stand-in whose acquire() resolves at once (a cached readiness verdict): ` +
+      `work before the request ${noProbe.preRequestMs ? formatSummary(noProbe.preRequestMs, "ms") : "n/a"}, added to the first token ${formatSummary(r.streaming.addedTtftNoProbeMs, "ms")}`,
+    `- cross-check, end to end (plugin minus host transport time to first token, paired by round; the host transport alone varies by several ms run to run): ` +
+      `${formatSummary(r.streaming.pairedTtftDiffMs, "ms")} with the real Supervisor, ${formatSummary(r.streaming.pairedTtftDiffNoProbeMs, "ms")} with the stand-in`,
     "",
     "The same parts timed on their own, back to back (50 reps):",
     "",
@@ -114,8 +117,9 @@ function findings(rows: Row[], r: Results): string[] {
       ? `**\`infer model run\` ratio ${cli.ratio.toFixed(3)} (target ≤ 1.05).** The plugin run took ${added.toFixed(2)} s more at the median (paired ratio ${cli.pairedRatio.median.toFixed(3)}).`
       : `\`infer model run\` meets its target (ratio ${cli.ratio.toFixed(3)}, paired ${cli.pairedRatio.median.toFixed(3)}).`;
     out.push(
-      `${head} Cause: not the request path (milliseconds, see the streaming rows) and not a CLI that lingers (exit ${ms(cli.exitLagMs.plugin.median)} after the answer, as without the plugin), ` +
-        `but OpenClaw loading the installed plugin in every one-shot CLI process. In the profiled plugin run, \`loadPluginModule\` took ${ms(loadModule)} of CPU, ` +
+      `${head} Cause: not the request path (milliseconds, see the streaming rows), and only ` +
+        `${ms(Math.max(0, cli.exitLagMs.plugin.median - cli.exitLagMs.seed.median))} of it after the answer is printed (exit ${ms(cli.exitLagMs.plugin.median)} after it, ${ms(cli.exitLagMs.seed.median)} without the plugin); ` +
+        `it is OpenClaw loading the installed plugin in every one-shot CLI process. In the profiled plugin run, \`loadPluginModule\` took ${ms(loadModule)}, ` +
         `${ms(copy)} of it in \`capturePluginGenerationArtifact\`, which copies the plugin package and its runtime dependencies (${cli.footprint.files.toLocaleString("en-US")} files, ` +
         `${(cli.footprint.bytes / 2 ** 20).toFixed(1)} MiB; TypeBox alone ${typeboxFiles.toLocaleString("en-US")} files) before importing them; the seed-block run spends ${ms(cli.profiles.seed.inside.loadPluginModule ?? 0)} there. ` +
         `Importing the plugin itself costs ${ms(load.totalMs.median)} in a fresh Node (TypeBox ${ms(part("@sinclair/typebox") + part("@sinclair/typebox/value"))}, undici ${ms(part("undici"))}, ` +
@@ -129,17 +133,20 @@ function findings(rows: Row[], r: Results): string[] {
     );
   }
   if (missed.has("ttft")) {
-    const pre = r.streaming.paths.plugin.preRequestMs?.median ?? Number.NaN;
+    const st = r.streaming;
+    const pre = st.paths.plugin.preRequestMs?.median ?? Number.NaN;
     out.push(
-      `**Time to first token +${r.streaming.addedTtftMs.median.toFixed(2)} ms (target ≤ 1 ms).** Cause: before every request the plugin ` +
-        `spends ${ms(pre)} (median) before the host transport is even called, and ${ms(r.streaming.inSituAcquireMs.median)} of that is \`Supervisor.acquire()\` → \`ensureServing()\` → ` +
-        `\`probeServer()\`, which asks a server it already knows to be ready two HTTP questions on every request: GET /health (${ms(b.probeHealthMs.median)} back to back) ` +
-        `and GET /v1/models (${ms(b.listModelsMs.median)}); \`resolveConfig\` per request adds ${ms(b.resolveConfigMs.median)}. The rest is the hand-over between the wrapper's async steps. ` +
-        `The stream itself is not slowed (per-token rows). ` +
-        `Fix recommended (src/service/supervisor.ts, src/provider.ts): (1) when the Supervisor owns the server, its process is running and it serves the requested model, skip \`probeServer\` entirely ` +
-        `(the process exit event already tells a crash); (2) for a server the user runs, remember the verdict "ready, serves M" per origin for a short time (e.g. 5 s) and drop it when a request fails to connect; ` +
-        `(3) memoise \`resolveConfig\` on the identity of the raw config object. Evidence: the same wrapper with a Supervisor stand-in that leases at once (what a cached verdict gives) added ` +
-        `${ms(r.streaming.addedTtftNoProbeMs.median)} to the first token (paired median) instead of ${ms(r.streaming.addedTtftMs.median)}; \`acquire()\` took ${ms(r.streaming.inSituAcquireMs.median)} inside the measured requests.`,
+      `**Time to first token +${ms(st.addedTtftMs.median)} (target ≤ 1 ms).** Cause: before every request the plugin spends ${ms(pre)} (median) before it calls the host transport, ` +
+        `and ${ms(st.inSituAcquireMs.median)} of that is \`Supervisor.acquire()\` → \`ensureServing()\` → \`probeServer()\`, which asks a server it already knows to be ready two HTTP ` +
+        `questions on every request: GET /health and GET /v1/models (the emulator lists its HF cache for it); back to back, \`acquire()\` takes ${ms(b.acquireMs.median)} ` +
+        `(/health ${ms(b.probeHealthMs.median)}, /v1/models ${ms(b.listModelsMs.median)}), more inside real requests, after the connection sat idle while a stream ran. ` +
+        `\`resolveConfig\` per request costs ${ms(b.resolveConfigMs.median)}; the first token is held ${ms(st.firstTokenHoldMs.median)}. The stream itself is not slowed (per-token rows). ` +
+        `Fix recommended (src/service/supervisor.ts): (1) when the Supervisor owns the server, its process is running and it was ready serving the requested model, skip \`probeServer\` ` +
+        `(the process exit event already tells a crash, and \`crashOfServedProcess\` explains a cut stream); (2) for a server the user runs, keep the verdict "ready, serves M" per origin for a ` +
+        `short time (e.g. 5 s) and drop it when a request fails to connect. Evidence: the same wrapper with a Supervisor stand-in that leases at once spent ` +
+        `${st.paths["plugin-noprobe"].preRequestMs ? ms(st.paths["plugin-noprobe"].preRequestMs.median) : "n/a"} before the request and added ${ms(st.addedTtftNoProbeMs.median)} to the first token. ` +
+        `End to end (plugin minus host transport, paired by round) the gap was ${ms(st.pairedTtftDiffMs.median)} with the real Supervisor and ${ms(st.pairedTtftDiffNoProbeMs.median)} with the stand-in; ` +
+        `those end-to-end figures carry several ms of run-to-run noise (p10–p90 ${ms(st.pairedTtftDiffMs.p10)} to ${ms(st.pairedTtftDiffMs.p90)}).`,
     );
   }
   if (missed.has("discovery-thousand")) {
@@ -152,10 +159,11 @@ function findings(rows: Row[], r: Results): string[] {
     );
   } else {
     const t = r.discovery.thousand;
+    const thousand = r.discovery.cases.find((c) => c.key === "thousand")!;
     out.push(
-      `Discovery of 1,000 models meets its target, but ${Math.round((t.entriesMs.median / r.discovery.cases.find((c) => c.key === "thousand")!.ms.median) * 100)}% of it is ` +
-        `one failed \`readdirSync\` per listed model in \`readCachedModelConfig\` (${formatSummary(t.entriesMs, "ms")}, versus ${formatSummary(t.entriesNoFsMs, "ms")} without the disk); ` +
-        `on a busy machine its p90 goes past 50 ms. Cheap fix (src/discovery/catalog.ts): list the cache once and read config.json only for cached ids.`,
+      `Discovery of 1,000 models meets its target (${ms(thousand.ms.median)}), but most of that is one failed \`readdirSync\` per listed model in \`readCachedModelConfig\`: ` +
+        `the 1,000 model entries take ${formatSummary(t.entriesMs, "ms")} when each looks for its config in the (empty) HF cache, ${formatSummary(t.entriesNoFsMs, "ms")} without the disk, and parsing the body ${ms(t.parseMs.median)}` +
+        `${thousand.ms.p90 > 50 ? `, and its p90 (${ms(thousand.ms.p90)}) is past the target` : ""}. Cheap fix (src/discovery/catalog.ts): list the cache once per discovery and read config.json only for cached ids.`,
     );
   }
   for (const key of ["discovery-one", "discovery-one-seeded", "discovery-down"]) {
@@ -204,15 +212,18 @@ ${markdownTable(rows)}
   A: the packed plugin installed with \`openclaw plugins install npm-pack:\` into an isolated OpenClaw, config \`plugins.entries.inferrs = { enabled: true, config: { baseUrl } }\` and nothing else.
   B: an isolated OpenClaw without the plugin, with the seed doc's hand-written \`models.providers.inferrs\` block (same baseUrl, \`compat.requiresStringContent\`).
   Both configs are the lean base of tools/openclaw-host.ts and are checked to be identical apart from the provider part. Both point at one emulator the bench started and loaded beforehand,
-  so no start-up is measured; every run is checked (exit 0, answer "2 + 2 = 4.", exactly one chat request seen by the emulator). One warm-up each, then ${r.cli.runs} runs each, interleaved A, B, A, B.
+  so no start-up is measured; every run is checked (exit 0, answer "2 + 2 = 4.", exactly one chat request seen by the emulator). One warm-up each (CPU-profiled, not measured), then ${r.cli.runs} runs each, interleaved A, B, A, B.
 - **Discovery**: \`discoverModels(resolveConfig({ baseUrl }), { HF_HOME })\` in-process, 5 warm-ups then 50 runs (5 for the hanging server), against in-process servers answering a pre-serialized
   \`/v1/models\` list (1 or 1,000 entries), a free port (connection refused) and a TCP server that accepts and never answers. HF_HOME is an empty dir unless the row says "seeded"
   (the 5 models of tools/emulator/hf-cache.ts).
-- **Streaming**: one emulator with \`INFERRS_EMU_TOKEN_DELAY_MS=${s.tokenDelayMs}\` and a ${s.paths.plugin.tokens}-token \`INFERRS_EMU_ANSWER\`. Three paths, interleaved per round, 2 warm-up rounds then ${s.runs} rounds:
+- **Streaming**: one emulator with \`INFERRS_EMU_TOKEN_DELAY_MS=${s.tokenDelayMs}\` and an \`INFERRS_EMU_ANSWER\` of ${s.paths.plugin.tokens} tokens. Four paths, interleaved per round, 2 warm-up rounds then ${s.runs} rounds:
   *plugin* = \`createStreamWrapper\` (src/request/wrap-stream.ts) with a real \`Supervisor\` and the plugin's \`configLoader\`, around OpenClaw's own \`streamSimple\`
   (from \`.host/node_modules/openclaw/dist/plugin-sdk/llm.js\`, after installing the host's AI transport adapter as the CLI does);
+  *what-if* = the same wrapper with a Supervisor stand-in whose \`acquire()\` resolves at once (what the recommended fix would give);
   *host* = the same \`streamSimple\` alone; *direct* = undici + eventsource-parser on the raw SSE (the floor).
-  Time to first token runs from the call to the first \`text_delta\`; tokens/s from the first to the last \`text_delta\`. The "added per token" row times each event from the moment the
+  Time to first token runs from the call to the first \`text_delta\`; tokens/s from the first to the last \`text_delta\`. What the plugin adds to the first token is measured
+  inside each plugin request — its time before it calls the host transport plus its hold on the first token — because the host transport alone varies by several ms from run to run;
+  the end-to-end paired difference is given as a cross-check. The "added per token" row times each event from the moment the
   host transport's iterator yields it to the moment the plugin's consumer receives it (same event object), so it is exactly the wrapper's cost per token.
 - **Cold start**: a fresh \`Supervisor\` per repetition, \`service.command\` = tools/bin/inferrs with \`INFERRS_EMU_LOAD_MS=${r.coldStart.loadMs}\`, no server running. The request goes through
   \`createStreamWrapper\` with a stand-in transport that notes when it is called (the moment the real transport would send the request). The moment the model became Ready is the emulator's own
