@@ -494,6 +494,21 @@ describe("servers OpenClaw did not start", () => {
     expect(existsSync(r.recordFile)).toBe(false);
   });
 
+  test("a foreign server seen serving the model is not asked again for the next requests (no round trip)", async () => {
+    const port = await freePort();
+    const foreignLog = join(makeTempDir("inferrs-foreign-"), "requests.jsonl");
+    await startEmulator({ model: A, port, hfHome, env: { INFERRS_EMU_REQUEST_LOG: foreignLog } });
+    const r = await rig({ port });
+    const probes = () => readFileSync(foreignLog, "utf8").split("\n").filter((line) => line.includes('"/health"')).length;
+
+    (await r.sup.acquire(A, r.config)).release();
+    const afterFirst = probes();
+    expect(afterFirst).toBeGreaterThan(0);
+    (await r.sup.acquire(A, r.config)).release();
+    expect(probes()).toBe(afterFirst);
+    await r.sup.stop();
+  });
+
   test("a foreign server serving another model gives an error naming both models and the fix, and is never killed", async () => {
     const port = await freePort();
     const foreign = await startEmulator({ model: A, port, hfHome });

@@ -14,6 +14,8 @@ import { ServerProcess, signalGroup, STOP_GRACE_MS } from "./server-process.ts";
 export type Lease = { release(): void };
 
 const CRASH_WAIT_MS = 500;
+/** How long a server the user runs is trusted to keep serving the model it was seen serving. */
+const FOREIGN_RECHECK_MS = 2000;
 /** Environment entries whose values are masked in the output quoted in errors. */
 const SECRET_ENV_NAME = /token|key|secret|password|auth/i;
 
@@ -34,6 +36,7 @@ export type SupervisorStatus = {
 
 export class Supervisor {
   private owned: Owned | undefined;
+  private foreignSeen: { origin: string; model: string; until: number } | undefined;
   private leases = 0;
   private spawns = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -129,8 +132,12 @@ export class Supervisor {
 
   private async ensureServing(model: string, config: ResolvedConfig): Promise<void> {
     let owned = this.owned;
-    // Hot path: our own server, alive, serving this model — no round trip before the request.
+    // Hot paths, no round trip before the request: our own server, alive, serving this model; or
+    // a server the user runs, seen serving this model a moment ago.
     if (owned?.proc.running && owned.config.origin === config.origin && sameModel(owned.model, model)) return;
+    const seen = this.foreignSeen;
+    if (!owned && seen && seen.origin === config.origin && seen.model === model && Date.now() < seen.until) return;
+    this.foreignSeen = undefined;
     if (owned && (!owned.proc.running || owned.config.origin !== config.origin)) {
       // Crashed since the last request, or the config moved to another address.
       await this.drain();
@@ -150,8 +157,11 @@ export class Supervisor {
           if (!sameModel(owned.model, model)) await this.switchTo(model, config);
           return;
         }
-        if (state.served === undefined || sameModel(state.served, model)) return; // the user's server
-        throw errors.foreignModel(config, state.served, model);
+        if (state.served !== undefined && !sameModel(state.served, model)) {
+          throw errors.foreignModel(config, state.served, model);
+        }
+        this.foreignSeen = { origin: config.origin, model, until: Date.now() + FOREIGN_RECHECK_MS };
+        return; // the user's server, used as it is
       case "failed":
         if (!owned) throw errors.foreignFailed(config);
         if (!sameModel(owned.model, model)) return this.switchTo(model, config);
