@@ -2,6 +2,7 @@
 // spawned as the `inferrs` executable. Only plugin config is written: no provider block.
 import { freePort, startEmulator, stopAllEmulators } from "./support/emulator.ts";
 import { alive, inferrsBin, OpenClawHost } from "../tools/openclaw-host.ts";
+import { seedProviderBlock } from "../tools/seed-provider-block.ts";
 
 const GEMMA = "google/gemma-4-E2B-it";
 const QWEN = "Qwen/Qwen3.5-0.8B";
@@ -137,34 +138,14 @@ describe("agent --local against an inferrs that rejects array content", () => {
     expect(run.stdout).toContain('"finalAssistantVisibleText": "2 + 2 = 4."');
   }, 120_000);
 
-  test("fails the same turn with the seed's provider block minus requiresStringContent", async () => {
+  test("fails the same turn with the seed's provider block minus its compat flag", async () => {
     const foreign = await startEmulator({ model: GEMMA, port, hfHome: host.hfHome, env: { INFERRS_EMU_RELEASE: ARRAY_REJECTING_RELEASE } });
     await foreign.waitForHealth(200);
     const config = host.readConfig() as Record<string, any>;
     const handWritten = {
       ...config,
       plugins: { ...config.plugins, entries: { ...config.plugins.entries, inferrs: { enabled: false } } },
-      models: {
-        mode: "merge",
-        providers: {
-          inferrs: {
-            baseUrl: `http://127.0.0.1:${port}/v1`,
-            apiKey: "inferrs-local",
-            api: "openai-completions",
-            models: [
-              {
-                id: GEMMA,
-                name: "Gemma 4 E2B (inferrs)",
-                reasoning: false,
-                input: ["text"],
-                cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-                contextWindow: 131072,
-                maxTokens: 4096,
-              },
-            ],
-          },
-        },
-      },
+      models: { ...config.models, ...seedProviderBlock(`http://127.0.0.1:${port}/v1`, { compat: false }) },
     };
     host.writeConfig(handWritten);
     try {

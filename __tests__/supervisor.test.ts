@@ -925,7 +925,8 @@ describe("resolveDevice", () => {
 });
 
 describe("probe and readiness", () => {
-  test("/health status → loading, failed, ok, not inferrs; a closed port → down", async () => {
+  /** An HTTP server whose every answer has the status set last. */
+  async function statusServer(): Promise<{ origin: string; answer(status: number): void }> {
     let status = 503;
     const port = await freePort();
     await listen(
@@ -935,36 +936,34 @@ describe("probe and readiness", () => {
       }),
       port,
     );
-    const origin = `http://127.0.0.1:${port}`;
+    return { origin: `http://127.0.0.1:${port}`, answer: (next) => (status = next) };
+  }
+
+  test("/health status → loading, failed, ok, not inferrs; a closed port → down", async () => {
+    const { origin, answer } = await statusServer();
     const seen = [];
-    for (status of [503, 500, 200, 404]) seen.push(await probeHealth(origin));
+    for (const status of [503, 500, 200, 404]) {
+      answer(status);
+      seen.push(await probeHealth(origin));
+    }
     expect(seen).toEqual([{ kind: "loading" }, { kind: "failed" }, { kind: "ok" }, { kind: "foreign-http", status: 404 }]);
     expect(await probeHealth(`http://127.0.0.1:${await freePort()}`)).toEqual({ kind: "down", reason: "connection refused" });
   });
 
   test("waitForHealth resolves when /health turns 200, and gives up with NotReadyError at the timeout", async () => {
-    let status = 503;
-    const port = await freePort();
-    await listen(
-      createHttpServer((_request, response) => {
-        response.statusCode = status;
-        response.end();
-      }),
-      port,
-    );
-    const origin = `http://127.0.0.1:${port}`;
+    const { origin, answer } = await statusServer();
     const began = Date.now();
     await expect(waitForHealth(origin, 300)).rejects.toBeInstanceOf(NotReadyError);
     expect(Date.now() - began).toBeGreaterThanOrEqual(300);
 
     const ready = waitForHealth(origin, 5000);
-    status = 200;
+    answer(200);
     expect(await ready).toBe("ok");
-    status = 500;
+    answer(500);
     expect(await waitForHealth(origin, 5000)).toBe("failed");
 
     const abort = new AbortController();
-    status = 503;
+    answer(503);
     const aborted = waitForHealth(origin, 5000, abort.signal);
     abort.abort(new Error("exited"));
     await expect(aborted).rejects.toThrow("exited");

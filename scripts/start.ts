@@ -1,7 +1,7 @@
 // `npm start`: the real OpenClaw CLI with the plugin installed in a throw-away state, against a
 // real `inferrs` on PATH or else the project's emulator. Prints the discovered models and one answer.
-import { freePort } from "../__tests__/support/emulator.ts";
 import { resolveCommand } from "../src/service/command.ts";
+import { freePort } from "../tools/net.ts";
 import { inferrsBin, OpenClawHost, packPlugin } from "../tools/openclaw-host.ts";
 
 const MODEL = process.env.INFERRS_MODEL ?? "google/gemma-4-E2B-it";

@@ -1,25 +1,15 @@
 // Starts the inferrs emulator (tools/bin/inferrs) as a real process for tests, and cleans up.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SeedModel, seedHfCache } from "../../tools/emulator/hf-cache.ts";
+import { freePort } from "../../tools/net.ts";
 
 export const projectDir = join(import.meta.dirname, "..", "..");
 export const inferrsBin = join(projectDir, "tools", "bin", "inferrs");
 
-/** A port that was free a moment ago (bind to 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 const tempDirs: string[] = [];
 

@@ -2,6 +2,7 @@
 // with our plugin (plugin config only: baseUrl) versus the seed doc's hand-written
 // `models.providers.inferrs` block in an OpenClaw without the plugin. Both configs are the same
 // lean base apart from the provider part; runs are interleaved A,B,A,B after a warm-up of each.
+import { seedProviderBlock } from "../../tools/seed-provider-block.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seedHfCache } from "../../tools/emulator/hf-cache.ts";
@@ -41,32 +42,6 @@ export type CliResult = {
 export const PROFILED_FUNCTIONS = ["loadOpenClawPluginsCore", "loadPluginModule", "capturePluginGenerationArtifact"] as const;
 
 type Json = Record<string, unknown>;
-
-/** The seed doc's provider block (docs: providers/inferrs.md), pointed at the running emulator. */
-export function seedProviderBlock(baseUrl: string): Json {
-  return {
-    mode: "merge",
-    providers: {
-      inferrs: {
-        baseUrl,
-        apiKey: "inferrs-local",
-        api: "openai-completions",
-        models: [
-          {
-            id: MODEL,
-            name: "Gemma 4 E2B (inferrs)",
-            reasoning: false,
-            input: ["text"],
-            cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-            contextWindow: 131072,
-            maxTokens: 4096,
-            compat: { requiresStringContent: true },
-          },
-        ],
-      },
-    },
-  };
-}
 
 /** Both configs minus their provider part (plugins.entries.inferrs / models.providers) must match. */
 function configDiff(a: Json, b: Json, dirA: string, dirB: string): string[] {
