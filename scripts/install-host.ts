@@ -15,7 +15,11 @@ if (existsSync(installed) && JSON.parse(readFileSync(installed, "utf8")).version
 mkdirSync(hostDir, { recursive: true });
 writeFileSync(
   join(hostDir, "package.json"),
-  JSON.stringify({ private: true, name: "openclaw-host", dependencies: { openclaw: openclawVersion } }, null, 2),
+  JSON.stringify(
+    { private: true, name: "openclaw-host", dependencies: { openclaw: openclawVersion }, allowScripts: { openclaw: true } },
+    null,
+    2,
+  ),
 );
 console.log(`Installing OpenClaw ${openclawVersion} into ${hostDir} (once) ...`);
 const npm = process.env.npm_execpath;
