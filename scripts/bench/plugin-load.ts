@@ -1,13 +1,12 @@
 // What loading the installed plugin costs a fresh OpenClaw process: the plugin entry imported in
-// a new Node 24, its runtime dependencies first, one at a time, so each one's share shows.
+// a new Node 24, its runtime dependencies (if the package has any) first, one at a time, so each
+// one's share shows.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { node24 } from "../host.ts";
 import { summarize, type Summary } from "./stats.ts";
 
-/** In the order src/ first needs them: config validation, discovery/probes, spawning, readiness. */
-export const RUNTIME_DEPENDENCIES = ["@sinclair/typebox", "@sinclair/typebox/value", "undici", "execa", "p-retry"] as const;
 const REPS = 3;
 
 export type PluginLoad = {
@@ -41,10 +40,10 @@ function child(pluginDir: string, script: string): Promise<Record<string, number
   });
 }
 
-const PARTS_SCRIPT = `
+const partsScript = (dependencies: string[]) => `
 const out = {};
 let t = performance.now();
-for (const name of ${JSON.stringify(RUNTIME_DEPENDENCIES)}) {
+for (const name of ${JSON.stringify(dependencies)}) {
   await import(name);
   const now = performance.now();
   out[name] = now - t;
@@ -64,9 +63,11 @@ console.log(JSON.stringify({ total: performance.now() - t }));
 export async function measurePluginLoad(pluginDir: string): Promise<PluginLoad> {
   const totals: number[] = [];
   const parts: Record<string, number[]> = {};
+  const manifest = JSON.parse(readFileSync(join(pluginDir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  const dependencies = Object.keys(manifest.dependencies ?? {});
   for (let rep = 0; rep < REPS; rep++) {
     totals.push((await child(pluginDir, TOTAL_SCRIPT)).total!);
-    for (const [name, ms] of Object.entries(await child(pluginDir, PARTS_SCRIPT))) (parts[name] ??= []).push(ms);
+    for (const [name, ms] of Object.entries(await child(pluginDir, partsScript(dependencies)))) (parts[name] ??= []).push(ms);
   }
   return {
     totalMs: summarize(totals),

@@ -1,7 +1,8 @@
 // Figure 3: time to first token and tokens/s through the plugin's request path
 // (createStreamWrapper + a real Supervisor around OpenClaw's own transport) against the host
 // transport alone and against a direct undici + eventsource-parser read, all on one emulator
-// that waits INFERRS_EMU_TOKEN_DELAY_MS before each token. Runs are interleaved.
+// (started on demand by the Supervisor) that waits INFERRS_EMU_TOKEN_DELAY_MS before each token.
+// Runs are interleaved.
 import { resolveConfig, type ResolvedConfig } from "../../src/config/resolve.ts";
 import { hubCacheDir } from "../../src/discovery/hf-cache.ts";
 import { runtimeModelFor } from "../../src/discovery/model-entry.ts";
@@ -13,7 +14,9 @@ import { probeHealth, probeServer } from "../../src/service/probe.ts";
 import { Supervisor } from "../../src/service/supervisor.ts";
 import { seedHfCache } from "../../tools/emulator/hf-cache.ts";
 import { loadHostStreamSimple } from "./host-transport.ts";
-import { onCleanup, startEmulator, stopEmulator, tempDir } from "./processes.ts";
+import { freePort } from "../../tools/net.ts";
+import { inferrsBin } from "../../tools/openclaw-host.ts";
+import { startedPids, tempDir, usedPorts } from "./processes.ts";
 import type { Progress } from "./progress.ts";
 import { streamDirect } from "./sse-direct.ts";
 import { summarize, type Summary } from "./stats.ts";
@@ -158,16 +161,23 @@ async function timeRepeated(reps: number, task: () => Promise<unknown> | unknown
 export async function benchStreaming(progress: Progress): Promise<StreamingResult> {
   const hfHome = tempDir("stream-hf");
   seedHfCache(hfHome);
-  const emulator = await startEmulator({
-    model: MODEL,
-    hfHome,
-    knobs: { INFERRS_EMU_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS), INFERRS_EMU_ANSWER: ANSWER },
-  });
+  // inferrs as the plugin runs it by default: started on demand by the Supervisor (the warm-up
+  // request starts it), so the measured requests take the owned-server path.
+  const port = await freePort();
+  usedPorts.add(port);
+  const pluginConfig = {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    service: {
+      command: inferrsBin,
+      env: { HF_HOME: hfHome, INFERRS_EMU_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS), INFERRS_EMU_ANSWER: ANSWER },
+    },
+  };
+  const config: ResolvedConfig = resolveConfig(pluginConfig);
+  const supervisor = new Supervisor({ env: process.env, stateDir: tempDir("stream-state") });
   try {
-    const pluginConfig = { baseUrl: emulator.baseUrl, service: { autoStart: false } };
-    const config: ResolvedConfig = resolveConfig(pluginConfig);
-    const supervisor = new Supervisor({ env: process.env, stateDir: tempDir("stream-state") });
-    onCleanup(() => supervisor.stop());
+    (await supervisor.acquire(MODEL, config)).release();
+    const pid = supervisor.status().owned?.pid;
+    if (pid) startedPids.add(pid);
     // Times acquire() inside the measured requests (an instance wrapper; the class is untouched).
     const inSituAcquire: number[] = [];
     let measuring = false;
@@ -200,7 +210,7 @@ export async function benchStreaming(progress: Progress): Promise<StreamingResul
       plugin: () => consume(pluginStreamFn as StreamFn, model, yieldedAt),
       "plugin-noprobe": () => consume(noProbeStreamFn as StreamFn, model, yieldedAt),
       host: () => consume(inner, model, yieldedAt),
-      direct: async () => ({ ...(await streamDirect(emulator.baseUrl, MODEL, "Tell me a story.")), lagMs: [], preRequestMs: Number.NaN }),
+      direct: async () => ({ ...(await streamDirect(config.baseUrl, MODEL, "Tell me a story.")), lagMs: [], preRequestMs: Number.NaN }),
     };
     const labels: Record<PathName, string> = {
       plugin: "plugin wrapper + host transport",
@@ -231,7 +241,7 @@ export async function benchStreaming(progress: Progress): Promise<StreamingResul
         fetchServerModels({ baseUrl: config.baseUrl, apiKey: undefined, timeoutMs: 1000 }),
       ),
     };
-    if (supervisor.status().spawns !== 0) throw new Error("the Supervisor spawned a server although one was running");
+    if (supervisor.status().spawns !== 1) throw new Error("the Supervisor restarted inferrs during the measurements");
     return {
       paths: {
         plugin: pathStats(runs.plugin),
@@ -251,6 +261,6 @@ export async function benchStreaming(progress: Progress): Promise<StreamingResul
       runs: RUNS,
     };
   } finally {
-    await stopEmulator(emulator);
+    await supervisor.stop();
   }
 }
