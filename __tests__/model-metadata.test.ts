@@ -38,12 +38,11 @@ describe("context window rules (inferrs' effective_max_seq_len)", () => {
     expect(maxSeqLenFromArgs(["--max-seq-len", "0"])).toBeUndefined();
     expect(describeModel("google/gemma-4-E2B-it", gemma4, ["--max-seq-len", "8192"])).toMatchObject({
       contextWindow: 8192,
-      contextSource: "max-seq-len",
     });
   });
 
   test("an unknown model falls back to 131072", () => {
-    expect(describeModel("someone/unknown", undefined)).toMatchObject({ contextWindow: 131072, contextSource: "fallback" });
+    expect(describeModel("someone/unknown", undefined)).toMatchObject({ contextWindow: 131072 });
   });
 });
 

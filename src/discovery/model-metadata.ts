@@ -4,11 +4,8 @@
 import type { InputKind } from "../config/schema.ts";
 import { FALLBACK_CONTEXT_WINDOW } from "../defaults.ts";
 
-export type ContextSource = "max-seq-len" | "hf-config" | "fallback";
-
 export type ModelMetadata = {
   contextWindow: number;
-  contextSource: ContextSource;
   input: InputKind[];
   reasoning: boolean;
   /** Only templates that return native tool_calls (Qwen3.5) get tools. */
@@ -89,17 +86,12 @@ export function describeModel(
 ): ModelMetadata {
   const maxSeqLen = maxSeqLenFromArgs(serveArgs);
   const fromConfig = config ? (inferrsContextLimit(config) ?? trainedContextLimit(config)) : undefined;
-  const [contextWindow, contextSource]: [number, ContextSource] = maxSeqLen
-    ? [maxSeqLen, "max-seq-len"]
-    : fromConfig
-      ? [fromConfig, "hf-config"]
-      : [FALLBACK_CONTEXT_WINDOW, "fallback"];
+  const contextWindow = maxSeqLen ?? fromConfig ?? FALLBACK_CONTEXT_WINDOW;
   const qwen35 = isQwen35(modelId, config);
   // Gemma 4 takes images through image_url parts when its config has a vision tower.
   const vision = architectureOf(config) === "gemma4" && config?.vision_config !== undefined;
   return {
     contextWindow,
-    contextSource,
     input: vision ? ["text", "image"] : ["text"],
     reasoning: qwen35,
     supportsTools: qwen35,
