@@ -19,7 +19,12 @@ export type RunResult = { code: number | null; stdout: string; stderr: string; m
 
 type Json = Record<string, unknown>;
 
-export type Gateway = { output(): string; stop(): Promise<number | null> };
+export type Gateway = {
+  output(): string;
+  /** Resolves once the gateway's output matches (rejects on timeout or exit). */
+  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void>;
+  stop(): Promise<number | null>;
+};
 
 export class OpenClawHost {
   readonly dir: string;
@@ -131,17 +136,37 @@ export class OpenClawHost {
     const child = this.spawn(["gateway", "run", "--bind", "loopback", "--port", String(port)], env);
     let output = "";
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (/\[gateway\] ready/.test(output)) resolve();
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      void exited.then((code) => reject(new Error(`gateway exited (${code}) before it was ready:\n${output}`)));
-    });
+    const waitForOutput = (pattern: RegExp, timeoutMs: number) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(output)) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`gateway printed no ${pattern} within ${timeoutMs} ms:\n${output}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          child.stdout!.off("data", check);
+          child.stderr!.off("data", check);
+        };
+        child.stdout!.on("data", check);
+        child.stderr!.on("data", check);
+        void exited.then((code) => {
+          cleanup();
+          reject(new Error(`gateway exited (${code}) before printing ${pattern}:\n${output}`));
+        });
+        check();
+      });
+    const collect = (chunk: Buffer) => (output += chunk.toString());
+    child.stdout!.on("data", collect);
+    child.stderr!.on("data", collect);
+    await waitForOutput(/\[gateway\] ready/, 180_000);
     return {
       output: () => output,
+      waitForOutput,
       stop: async () => {
         child.kill("SIGTERM");
         return exited;
