@@ -20,7 +20,6 @@ export type RunResult = { code: number | null; stdout: string; stderr: string; m
 type Json = Record<string, unknown>;
 
 export type Gateway = {
-  output(): string;
   /** Resolves once the gateway's output matches (rejects on timeout or exit). */
   waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void>;
   stop(): Promise<number | null>;
@@ -165,7 +164,6 @@ export class OpenClawHost {
     child.stderr!.on("data", collect);
     await waitForOutput(/\[gateway\] ready/, 180_000);
     return {
-      output: () => output,
       waitForOutput,
       stop: async () => {
         child.kill("SIGTERM");
