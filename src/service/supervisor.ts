@@ -119,9 +119,7 @@ export class Supervisor {
   /** Stops the server we started, now (gateway stop, last registration disposed). */
   stop(): Promise<void> {
     clearTimeout(this.idleTimer);
-    const owned = this.owned;
-    this.owned = undefined;
-    return owned ? this.stopProcess(owned) : Promise.resolve();
+    return this.stopOwned();
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -241,7 +239,7 @@ export class Supervisor {
     this.owned = owned;
 
     const abort = new AbortController();
-    const exited = proc.exited.then((exit) => {
+    void proc.exited.then((exit) => {
       abort.abort(errors.exitedDuringStart(config, model, describeExit(exit), proc.output.text()));
     });
     try {
@@ -259,7 +257,6 @@ export class Supervisor {
       throw error;
     } finally {
       abort.abort();
-      void exited;
     }
   }
 
@@ -278,10 +275,7 @@ export class Supervisor {
   private async stopOwned(): Promise<void> {
     const owned = this.owned;
     this.owned = undefined;
-    if (owned) await this.stopProcess(owned);
-  }
-
-  private async stopProcess(owned: Owned): Promise<void> {
+    if (!owned) return;
     await owned.proc.stop(STOP_GRACE_MS);
     removeRecord(owned.recordFile, owned.proc.pid);
   }
