@@ -42,7 +42,6 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
   return {
     id: PROVIDER_ID,
     label: PROVIDER_LABEL,
-    docsPath: "https://github.com/openclaw-inferrs/openclaw-inferrs/blob/main/docs/inferrs.md",
     envVars: [API_KEY_ENV_VAR],
     auth: [],
     catalog: {
