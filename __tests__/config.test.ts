@@ -56,7 +56,7 @@ describe("plugin config", () => {
 
   test("an unknown key lists the allowed ones", () => {
     expect(errorOf({ service: { autostart: true } })).toBe(
-      'plugins.entries.inferrs.config.service has an unknown key "autostart". Allowed keys: autoStart, command, device, args, env, readyTimeoutMs, idleStopMs.',
+      'plugins.entries.inferrs.config.service has an unknown key "autostart". Allowed keys: autoStart, command, device, args, env, readyTimeoutMs, idleStopMs, maxServers, preload.',
     );
   });
 

@@ -93,7 +93,7 @@ function harness(events: StreamEvent[]) {
   let released = 0;
   supervisor.acquire = async () => {
     leases++;
-    return { release: () => released++ };
+    return { baseUrl: "http://127.0.0.1:9/v1", release: () => void released++, serverExit: async () => undefined };
   };
   const { streamFn, calls } = transport(events);
   const wrap = createStreamWrapper({

@@ -23,6 +23,7 @@ import {
   stateDir as defaultStateDir,
   writeRecord,
 } from "../src/service/pid-record.ts";
+import type { LoadProgress } from "../src/service/load-progress.ts";
 import { probeHealth, sameModel } from "../src/service/probe.ts";
 import { NotReadyError, waitForHealth } from "../src/service/readiness.ts";
 import { signalGroup } from "../src/service/server-process.ts";
@@ -250,7 +251,7 @@ async function servedModel(origin: string): Promise<string | undefined> {
 }
 
 function ownedPid(sup: Supervisor): number {
-  const owned = sup.status().owned;
+  const owned = sup.status().servers[0];
   if (!owned) throw new Error("the supervisor owns no running server");
   return owned.pid;
 }
@@ -311,8 +312,21 @@ describe("starting inferrs on demand", () => {
     expect(logLines(r.log).some((line) => line.event === "request" && line.path === "/health")).toBe(true);
 
     expect(r.sup.status()).toEqual({
-      owned: { pid: start.pid, model: A, command: join(binDir, "inferrs"), args: start.argv, uptimeMs: expect.any(Number) },
-      leases: 1,
+      servers: [
+        {
+          model: A,
+          port: r.port,
+          pid: start.pid,
+          state: "ready",
+          embedding: false,
+          inflight: 1,
+          idleMs: null,
+          uptimeMs: expect.any(Number),
+          command: join(binDir, "inferrs"),
+          args: start.argv,
+        },
+      ],
+      waiting: 0,
       spawns: 1,
     });
     // The real process, in its own process group (so stop() can signal the group).
@@ -325,11 +339,15 @@ describe("starting inferrs on demand", () => {
       port: r.port,
       model: A,
       startedAt: expect.any(Number),
+      embedding: false,
+      state: "ready",
+      inflight: 1,
+      lastUsedAt: expect.any(Number),
     });
 
     lease.release();
     lease.release(); // idempotent
-    expect(r.sup.status().leases).toBe(0);
+    expect(r.sup.status().servers[0]?.inflight).toBe(0);
     await r.sup.stop();
     expect(isGone(start.pid)).toBe(true);
   });
@@ -338,10 +356,10 @@ describe("starting inferrs on demand", () => {
     const r = await rig({ service: { command: inferrsBin, autoStart: true }, emulatorOnPath: false });
     const leases = await Promise.all(Array.from({ length: 10 }, () => r.sup.acquire(A, r.config)));
 
-    expect(r.sup.status()).toMatchObject({ spawns: 1, leases: 10, owned: { model: A, command: inferrsBin } });
+    expect(r.sup.status()).toMatchObject({ spawns: 1, servers: [{ model: A, command: inferrsBin, inflight: 10 }] });
     expect(starts(r.log)).toHaveLength(1);
     for (const lease of leases) lease.release();
-    expect(r.sup.status().leases).toBe(0);
+    expect(r.sup.status().servers[0]?.inflight).toBe(0);
   });
 
   test("sees readiness within one capped poll (~100 ms) of the model having loaded", async () => {
@@ -376,7 +394,7 @@ describe("starting inferrs on demand", () => {
     const moved = resolveConfig({ ...r.raw, baseUrl: `http://127.0.0.1:${newPort}/v1` });
     const second = await r.sup.acquire(A, moved);
     expect(isGone(oldPid)).toBe(true);
-    expect(r.sup.status()).toMatchObject({ spawns: 2, owned: { model: A } });
+    expect(r.sup.status()).toMatchObject({ spawns: 2, servers: [{ model: A }] });
     expect(starts(r.log).map((start) => start.port)).toEqual([r.port, newPort]);
     expect(await healthStatus(`http://127.0.0.1:${newPort}`)).toBe(200);
     expect(existsSync(r.recordFile)).toBe(false);
@@ -394,7 +412,7 @@ describe("leases and idle stop", () => {
     first.release();
     await sleep(idleStopMs * 1.5);
     expect(isGone(pid)).toBe(false); // a lease is still held, even past idleStopMs
-    expect(r.sup.status().owned?.pid).toBe(pid);
+    expect(r.sup.status().servers[0]?.pid).toBe(pid);
 
     const releasedAt = Date.now();
     second.release();
@@ -402,12 +420,12 @@ describe("leases and idle stop", () => {
     const stoppedAfter = Date.now() - releasedAt;
     expect(stoppedAfter).toBeGreaterThanOrEqual(idleStopMs - 5);
     expect(stoppedAfter).toBeLessThan(idleStopMs + 1500);
-    expect(r.sup.status().owned).toBeUndefined();
+    expect(r.sup.status().servers).toEqual([]);
     expect(await waitFor(() => !existsSync(r.recordFile))).toBe(true);
 
     // An idle-stopped server is started again on demand.
     const again = await r.sup.acquire(A, r.config);
-    expect(r.sup.status()).toMatchObject({ spawns: 2, leases: 1 });
+    expect(r.sup.status()).toMatchObject({ spawns: 2, servers: [{ model: A, inflight: 1 }] });
     again.release();
   });
 
@@ -440,7 +458,7 @@ describe("leases and idle stop", () => {
     lease.release();
     await sleep(400);
     expect(isGone(pid)).toBe(false);
-    expect(r.sup.status().owned?.pid).toBe(pid);
+    expect(r.sup.status().servers[0]?.pid).toBe(pid);
     expect(await healthStatus(r.origin)).toBe(200);
   });
 });
@@ -456,7 +474,7 @@ describe("switching models", () => {
     await sleep(300);
     expect(flag.settled).toBe(false); // draining: A is still in use
     expect(isGone(pidA)).toBe(false);
-    expect(r.sup.status()).toMatchObject({ spawns: 1, owned: { pid: pidA, model: A } });
+    expect(r.sup.status()).toMatchObject({ spawns: 1, servers: [{ pid: pidA, model: A }] });
     expect(await servedModel(r.origin)).toBe(A);
 
     leaseA.release();
@@ -469,9 +487,153 @@ describe("switching models", () => {
       [pidA, A],
       [pidB, B],
     ]);
-    expect(r.sup.status()).toMatchObject({ spawns: 2, leases: 1, owned: { model: B } });
+    expect(r.sup.status()).toMatchObject({ spawns: 2, servers: [{ model: B, inflight: 1 }] });
     expect(readRecord(r.recordFile)).toMatchObject({ pid: pidB, model: B });
     leaseB.release();
+  });
+});
+
+describe("the model pool (service.maxServers)", () => {
+  const C = "Qwen/Qwen3.5-0.8B";
+  /** The rig's config plus plugin keys, resolved like the host's. */
+  const withConfig = (r: Rig, extra: Record<string, unknown>) => resolveConfig({ ...r.raw, ...extra });
+
+  test("alternating requests over two models start each once, on two servers that run at once", async () => {
+    const r = await rig({ service: { maxServers: 2 } });
+    const leases = [];
+    for (const model of [A, B, A, B, A]) {
+      const lease = await r.sup.acquire(model, r.config);
+      leases.push({ model, baseUrl: lease.baseUrl });
+      lease.release();
+    }
+    const started = starts(r.log);
+    expect(started.map((start) => start.model)).toEqual([A, B]);
+    expect(started[0]!.port).toBe(r.port); // the first server uses baseUrl's port
+    expect(started[1]!.port).not.toBe(r.port);
+    for (const start of started) expect(isGone(start.pid)).toBe(false);
+    expect(leases.filter((l) => l.model === A).map((l) => l.baseUrl)).toEqual(Array(3).fill(`http://127.0.0.1:${r.port}/v1`));
+    expect(new Set(leases.filter((l) => l.model === B).map((l) => l.baseUrl))).toEqual(
+      new Set([`http://127.0.0.1:${started[1]!.port}/v1`]),
+    );
+    expect(await servedModel(`http://127.0.0.1:${started[1]!.port}`)).toBe(B);
+    expect(r.sup.status().servers.map((server) => [server.model, server.state])).toEqual([
+      [A, "ready"],
+      [B, "ready"],
+    ]);
+    // Each has its pid record, for reaping after a killed OpenClaw.
+    expect(readRecord(recordPath(r.stateDir, started[1]!.port))).toMatchObject({ pid: started[1]!.pid, model: B });
+  });
+
+  test("a model's own args reach only its server, replacing the same flag of service.args", async () => {
+    const r = await rig({ service: { maxServers: 2, args: ["--max-seq-len", "8192", "--max-tokens", "512"] } });
+    const config = withConfig(r, { models: { [B]: { args: ["--max-seq-len", "2048"], env: { INFERRS_EMU_ANSWER: "b" } } } });
+    (await r.sup.acquire(A, config)).release();
+    (await r.sup.acquire(B, config)).release();
+    const [a, b] = starts(r.log);
+    expect(a!.argv.slice(-4)).toEqual(["--max-seq-len", "8192", "--max-tokens", "512"]);
+    expect(b!.argv.slice(-4)).toEqual(["--max-tokens", "512", "--max-seq-len", "2048"]);
+    expect(a!.argv).not.toContain("2048");
+  });
+
+  test("a full pool stops the least recently used idle server for a new model, never a busy one", async () => {
+    const r = await rig({ service: { maxServers: 2 } });
+    (await r.sup.acquire(A, r.config)).release();
+    const busyB = await r.sup.acquire(B, r.config);
+    const [pidA, pidB] = starts(r.log).map((start) => start.pid);
+
+    const leaseC = await r.sup.acquire(C, r.config);
+    expect(await waitGone(pidA!)).toBe(true); // A: idle and least recently used
+    expect(isGone(pidB!)).toBe(false); // B: busy, never stopped
+    expect(r.sup.status().servers.map((server) => server.model).sort()).toEqual([B, C].sort());
+
+    // Now both are busy: a fourth model waits until one is released, then takes its place.
+    const pendingA = r.sup.acquire(A, r.config);
+    const flag = settledFlag(pendingA);
+    await sleep(300);
+    expect(flag.settled).toBe(false);
+    busyB.release();
+    const leaseA = await pendingA;
+    expect(await waitGone(pidB!)).toBe(true);
+    leaseA.release();
+    leaseC.release();
+  });
+
+  test("with one server, waiting requests are grouped by model: A B A B is served A A B B, with two swaps", async () => {
+    const r = await rig();
+    const busy = await r.sup.acquire(C, r.config);
+    const order: string[] = [];
+    const pending = [A, B, A, B].map((model) =>
+      r.sup.acquire(model, r.config).then((lease) => {
+        order.push(model);
+        return lease;
+      }),
+    );
+    busy.release();
+    const [a1, a2] = await Promise.all(pending.filter((_, i) => i % 2 === 0));
+    expect(order).toEqual([A, A]);
+    a1!.release();
+    a2!.release();
+    const [b1, b2] = await Promise.all(pending.filter((_, i) => i % 2 === 1));
+    expect(order).toEqual([A, A, B, B]);
+    expect(starts(r.log).map((start) => start.model)).toEqual([C, A, B]);
+    b1!.release();
+    b2!.release();
+  });
+
+  test("a model waits for at most one swap: requests for the server being swapped out queue behind it", async () => {
+    const r = await rig();
+    const a1 = await r.sup.acquire(A, r.config);
+    const order: string[] = [];
+    const pendingB = r.sup.acquire(B, r.config).then((lease) => (order.push(B), lease));
+    await sleep(50);
+    const pendingA = r.sup.acquire(A, r.config).then((lease) => (order.push(A), lease));
+    await sleep(200);
+    expect(order).toEqual([]); // A is draining for B: no new lease on it
+    a1.release();
+    (await pendingB).release();
+    (await pendingA).release();
+    expect(order).toEqual([B, A]);
+    expect(starts(r.log).map((start) => start.model)).toEqual([A, B, A]);
+  });
+
+  test("the embedding server has its own slot outside maxServers: it never swaps the chat model out", async () => {
+    const r = await rig();
+    const chat = await r.sup.acquire(A, r.config);
+    const embed = await r.sup.acquire(B, r.config, { embedding: true });
+    expect(embed.baseUrl).not.toBe(chat.baseUrl);
+    const servers = r.sup.status().servers;
+    expect(servers.map((server) => [server.model, server.embedding])).toEqual([
+      [A, false],
+      [B, true],
+    ]);
+    expect(servers.every((server) => !isGone(server.pid))).toBe(true);
+    chat.release();
+    embed.release();
+  });
+
+  test("service.preload starts its models in the background; the first request then starts nothing", async () => {
+    const r = await rig({ service: { maxServers: 2, preload: [A, B] } });
+    r.sup.preload(r.config);
+    expect(await waitFor(() => r.sup.status().servers.filter((server) => server.state === "ready").length === 2, 20_000)).toBe(true);
+    const lease = await r.sup.acquire(B, r.config);
+    expect(r.sup.status().spawns).toBe(2);
+    lease.release();
+  });
+
+  test("a start of a few seconds is reported while it runs: phase, elapsed time, then how long it took", async () => {
+    const r = await rig({ env: { INFERRS_EMU_LOAD_MS: "4500" } });
+    const logged: string[] = [];
+    r.sup.logger = { info: (line) => logged.push(line), warn: (line) => logged.push(line) };
+    const events: LoadProgress[] = [];
+    const lease = await r.sup.acquire(A, r.config, { onProgress: (progress) => events.push(progress) });
+    lease.release();
+    expect(logged[0]).toBe(`inferrs: starting ${A} on port ${r.port}`);
+    const ticks = logged.slice(1, -1);
+    expect(ticks.length).toBeGreaterThanOrEqual(1);
+    for (const line of ticks) expect(line).toMatch(new RegExp(`^inferrs: loading ${A} on port ${r.port}: (starting|download|quantize|load), \\d+\\.\\d s$`));
+    expect(logged.at(-1)).toMatch(new RegExp(`^inferrs: ${A} ready on port ${r.port} after \\d+\\.\\d s$`));
+    expect(events.map((event) => event.phase)).toContain("ready");
+    expect(events.at(-1)!.elapsedMs).toBeGreaterThanOrEqual(4500);
   });
 });
 
@@ -483,7 +645,7 @@ describe("servers OpenClaw did not start", () => {
 
     const lease = await r.sup.acquire(A, r.config);
     const byBareName = await r.sup.acquire("gemma-4-E2B-it", r.config); // inferrs matches without the org
-    expect(r.sup.status()).toEqual({ owned: undefined, leases: 2, spawns: 0 });
+    expect(r.sup.status()).toEqual({ servers: [], waiting: 0, spawns: 0 });
     expect(starts(r.log)).toEqual([]);
     lease.release();
     byBareName.release();
@@ -519,7 +681,7 @@ describe("servers OpenClaw did not start", () => {
     expect(error.message).toContain("not started by OpenClaw, so OpenClaw will not stop it");
     expect(error.message).toContain(`Select inferrs/${A}, or stop that server`);
     expect(error.message).toContain(`\`inferrs serve ${B} --host 127.0.0.1 --port ${port}\``);
-    expect(r.sup.status()).toEqual({ owned: undefined, leases: 0, spawns: 0 });
+    expect(r.sup.status()).toEqual({ servers: [], waiting: 0, spawns: 0 });
 
     await r.sup.stop();
     expect(isGone(foreign.proc.pid!)).toBe(false);
@@ -567,7 +729,7 @@ describe("start failures", () => {
     expect(error.message).not.toMatch(/\u001b\[/); // colour codes are stripped
     const [start] = starts(r.log);
     expect(isGone(start.pid)).toBe(true);
-    expect(r.sup.status()).toEqual({ owned: undefined, leases: 0, spawns: 1 });
+    expect(r.sup.status()).toEqual({ servers: [], waiting: 0, spawns: 1 });
     expect(existsSync(r.recordFile)).toBe(false);
   });
 
@@ -583,7 +745,7 @@ describe("start failures", () => {
     expect(took).toBeLessThan(4000);
     const [start] = starts(r.log);
     expect(isGone(start.pid)).toBe(true);
-    expect(r.sup.status().owned).toBeUndefined();
+    expect(r.sup.status().servers).toEqual([]);
     expect(existsSync(r.recordFile)).toBe(false);
   });
 
@@ -602,7 +764,7 @@ describe("start failures", () => {
     expect(error.message).toContain("Error: Address already in use (os error 98)");
     const [start] = starts(r.log);
     expect(isGone(start.pid)).toBe(true);
-    expect(r.sup.status()).toEqual({ owned: undefined, leases: 0, spawns: 1 });
+    expect(r.sup.status()).toEqual({ servers: [], waiting: 0, spawns: 1 });
     expect(existsSync(r.recordFile)).toBe(false);
   });
 
@@ -659,7 +821,7 @@ describe("start failures", () => {
     const error = await errorOf(r.sup.acquire(A, r.config));
     expect(error.message).toContain(`inferrs exited while starting ${A}`);
     expect(error.message).toContain("ENOENT");
-    expect(r.sup.status()).toEqual({ owned: undefined, leases: 0, spawns: 1 });
+    expect(r.sup.status()).toEqual({ servers: [], waiting: 0, spawns: 1 });
     expect(existsSync(r.recordFile)).toBe(false);
   });
 
@@ -668,7 +830,7 @@ describe("start failures", () => {
     const error = await errorOf(r.sup.acquire(A, r.config));
     expect(error.message).toContain(`inferrs exited while starting ${A} (exit code 2). Check ${CONFIG}.service.args.`);
     expect(error.message).toContain("error: unexpected argument '--no-such-flag' found");
-    expect(r.sup.status().owned).toBeUndefined();
+    expect(r.sup.status().servers).toEqual([]);
   });
 });
 
@@ -679,7 +841,7 @@ describe("crashes, stop and registrations", () => {
     const r = await rig({ stateDir: join(dir, "not-a-dir", "state") }); // mkdir fails with ENOTDIR
     const lease = await r.sup.acquire(A, r.config);
     const pid = ownedPid(r.sup);
-    expect(r.sup.status()).toMatchObject({ spawns: 1, leases: 1, owned: { model: A } });
+    expect(r.sup.status()).toMatchObject({ spawns: 1, servers: [{ model: A, inflight: 1 }] });
     lease.release();
 
     await r.sup.stop();
@@ -694,13 +856,13 @@ describe("crashes, stop and registrations", () => {
     first.release();
 
     process.kill(pid1, "SIGKILL");
-    expect(await r.sup.crashOfServedProcess(5000)).toBe("killed by SIGKILL");
+    expect(await first.serverExit(5000)).toBe("killed by SIGKILL");
     expect(isGone(pid1)).toBe(true);
 
     const second = await r.sup.acquire(A, r.config);
     const pid2 = ownedPid(r.sup);
     expect(pid2).not.toBe(pid1);
-    expect(r.sup.status()).toMatchObject({ spawns: 2, leases: 1 });
+    expect(r.sup.status()).toMatchObject({ spawns: 2, servers: [{ pid: pid2, inflight: 1 }] });
     expect(await healthStatus(r.origin)).toBe(200);
     expect(readRecord(r.recordFile)?.pid).toBe(pid2);
     second.release();
@@ -727,7 +889,7 @@ describe("crashes, stop and registrations", () => {
     expect(isGone(pid)).toBe(true);
     expect(await waitGone(childPid, 2000)).toBe(true);
     expect(existsSync(r.recordFile)).toBe(false);
-    expect(r.sup.status().owned).toBeUndefined();
+    expect(r.sup.status().servers).toEqual([]);
   });
 
   test("attach()/detach(): the server is stopped only when the last registration detaches", async () => {
@@ -741,11 +903,11 @@ describe("crashes, stop and registrations", () => {
     await detachFirst();
     await detachFirst(); // a second call of the same detach does not count twice
     expect(isGone(pid)).toBe(false);
-    expect(r.sup.status().owned?.pid).toBe(pid);
+    expect(r.sup.status().servers[0]?.pid).toBe(pid);
 
     await detachSecond();
     expect(isGone(pid)).toBe(true);
-    expect(r.sup.status().owned).toBeUndefined();
+    expect(r.sup.status().servers).toEqual([]);
     expect(existsSync(r.recordFile)).toBe(false);
   });
 });
@@ -786,7 +948,7 @@ describe("orphans of a killed OpenClaw", () => {
         `const [stateDir, config, model] = process.argv.slice(2);\n` +
         `const sup = new Supervisor({ env: process.env, stateDir });\n` +
         `await sup.acquire(model, resolveConfig(JSON.parse(config)));\n` +
-        `process.stdout.write(sup.status().owned!.pid + "\\n");\n` +
+        `process.stdout.write(sup.status().servers[0]!.pid + "\\n");\n` +
         `setInterval(() => {}, 60_000);\n`,
     );
     const owner = spawn(node24, ["--disable-warning=ExperimentalWarning", script, r.stateDir, JSON.stringify(r.raw), A], {
@@ -822,7 +984,7 @@ describe("orphans of a killed OpenClaw", () => {
     writeRecord(r.recordFile, record);
 
     const lease = await r.sup.acquire(A, r.config);
-    expect(r.sup.status()).toMatchObject({ spawns: 0, owned: undefined });
+    expect(r.sup.status()).toMatchObject({ spawns: 0, servers: [] });
     expect(isGone(other.proc.pid!)).toBe(false);
     expect(readRecord(r.recordFile)).toEqual(record);
     lease.release();

@@ -6,7 +6,7 @@ import { discoverModels } from "./discovery/catalog.ts";
 import { hubCacheDir } from "./discovery/hf-cache.ts";
 import { runtimeModelFor } from "./discovery/model-entry.ts";
 import type { ProviderPlugin, StreamFn } from "./host-types.ts";
-import { createStreamWrapper } from "./request/wrap-stream.ts";
+import { createStreamWrapper, type RequestDeps } from "./request/wrap-stream.ts";
 import type { Supervisor } from "./service/supervisor.ts";
 
 type Logger = { warn(message: string): void };
@@ -16,6 +16,7 @@ export type ProviderDeps = {
   pluginConfig: unknown;
   supervisor: Supervisor;
   logger: Logger;
+  emitStatus?: RequestDeps["emitStatus"];
 };
 
 /** Hooks get the live host config: read our entry from it so edits apply without a restart. */
@@ -31,6 +32,7 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
   const wrap = createStreamWrapper({
     supervisor: deps.supervisor,
     loadConfig,
+    emitStatus: deps.emitStatus,
     defaultStreamFn: async () => {
       const llm = (await import("openclaw/plugin-sdk/llm")) as { streamSimple: StreamFn };
       return llm.streamSimple;

@@ -64,7 +64,8 @@ const READY_LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})(\d{3})Z\s+INFO infe
  * peeks at them (white-box: not part of the Supervisor's API).
  */
 function readyMoment(supervisor: Supervisor): number {
-  const output = (supervisor as unknown as { owned?: { proc: { output: { text(): string } } } }).owned?.proc.output.text() ?? "";
+  const slots = (supervisor as unknown as { slots: Set<{ proc?: { output: { text(): string } } }> }).slots;
+  const output = [...slots][0]?.proc?.output.text() ?? "";
   const match = READY_LINE.exec(output);
   if (!match) throw new Error(`no "Engine loop started" line in the server output:\n${output}`);
   const wallMs = Date.parse(`${match[1]}Z`) + Number(match[2]) / 1000;
@@ -120,7 +121,7 @@ async function coldStart(requests: number): Promise<Rep> {
       const result = await stream.result();
       if (result.stopReason !== "stop") throw new Error(`cold start request failed: ${result.errorMessage}`);
     }
-    const pid = supervisor.status().owned?.pid;
+    const pid = supervisor.status().servers[0]?.pid;
     if (pid) startedPids.add(pid);
     const ready = readyMoment(supervisor);
     const { first200 } = await poller.ready;

@@ -176,7 +176,7 @@ export async function benchStreaming(progress: Progress): Promise<StreamingResul
   const supervisor = new Supervisor({ env: process.env, stateDir: tempDir("stream-state") });
   try {
     (await supervisor.acquire(MODEL, config)).release();
-    const pid = supervisor.status().owned?.pid;
+    const pid = supervisor.status().servers[0]?.pid;
     if (pid) startedPids.add(pid);
     // Times acquire() inside the measured requests (an instance wrapper; the class is untouched).
     const inSituAcquire: number[] = [];

@@ -15,6 +15,8 @@ export type ServiceConfig = {
   env: Record<string, string>;
   readyTimeoutMs: number;
   idleStopMs: number;
+  maxServers: number;
+  preload: string[];
 };
 
 export type ResolvedConfig = {
@@ -68,6 +70,8 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
       env: service.env,
       readyTimeoutMs: service.readyTimeoutMs,
       idleStopMs: service.idleStopMs,
+      maxServers: service.maxServers,
+      preload: service.preload,
     },
   };
 }

@@ -31,6 +31,17 @@ const ModelOverrideSchema = Type.Object(
     supportsTools: Type.Optional(
       Type.Boolean({ description: "Send tool schemas (only for templates that return native tool_calls)." }),
     ),
+    args: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "Extra `inferrs serve` flags for this model only; they replace the same flags in service.args.",
+      }),
+    ),
+    env: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: "Extra environment for this model's server." }),
+    ),
+    idleStopMs: Type.Optional(
+      Type.Integer({ minimum: 0, description: "Overrides service.idleStopMs for this model's server." }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -65,6 +76,22 @@ const ServiceSchema = Type.Object(
         minimum: 0,
         default: 0,
         description: "Stop the server this long after the last request; 0 keeps it until OpenClaw exits.",
+      }),
+    ),
+    maxServers: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 64,
+        default: 1,
+        description:
+          "How many `inferrs serve` processes (one model each) may run at once. The first uses baseUrl's port, the others free loopback ports.",
+      }),
+    ),
+    preload: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        default: [],
+        uniqueItems: true,
+        description: "Model ids started in the background when the gateway starts (not in one-shot CLI runs).",
       }),
     ),
   },

@@ -1,5 +1,6 @@
 // Turns a model id plus what we know about it into a full OpenClaw model entry.
 import type { ModelOverride, InputKind } from "../config/schema.ts";
+import { modelSettings } from "../config/model-settings.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { API, DEFAULT_MAX_TOKENS, INFERRS_COMPAT, PROVIDER_ID } from "../defaults.ts";
 import { readCachedModelConfig } from "./hf-cache.ts";
@@ -46,7 +47,7 @@ export function buildModelEntry(
 
 /** Entry for one model id from the HF cache and the config overrides (sync: cheap file reads). */
 export function modelEntryFor(id: string, config: ResolvedConfig, hubDir: string): ModelEntry {
-  return buildModelEntry(id, readCachedModelConfig(hubDir, id), config.models[id], config.service.args);
+  return buildModelEntry(id, readCachedModelConfig(hubDir, id), config.models[id], modelSettings(config, id).args);
 }
 
 export function runtimeModelFor(id: string, config: ResolvedConfig, hubDir: string): RuntimeModelEntry {

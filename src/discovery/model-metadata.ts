@@ -70,13 +70,14 @@ function isQwen35(modelId: string, config: HfConfig | undefined): boolean {
 
 /** `--max-seq-len N` (or `--max-seq-len=N`) among the serve args; 0 means "model default". */
 export function maxSeqLenFromArgs(args: readonly string[]): number | undefined {
+  let found: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const match = /^--max-seq-len(?:=(\d+))?$/.exec(args[i]!);
     if (!match) continue;
     const value = Number(match[1] ?? args[i + 1]);
-    return Number.isInteger(value) && value > 0 ? value : undefined;
+    found = Number.isInteger(value) && value > 0 ? value : undefined;
   }
-  return undefined;
+  return found;
 }
 
 export function describeModel(

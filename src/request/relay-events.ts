@@ -1,13 +1,15 @@
 // Hands the host transport's events on as they come, turning inferrs' in-band failures into
 // errors OpenClaw acts on instead of answers.
 import type { StreamEvent } from "../host-types.ts";
-import type { Supervisor } from "../service/supervisor.ts";
 import type { EventChannel } from "./event-channel.ts";
 
 /** What the host reports for inferrs' `finish_reason: "error"`. */
 const HOST_ENGINE_ERROR = "Provider finish_reason: error";
 
-export async function relayEvents(source: AsyncIterable<StreamEvent>, out: EventChannel, supervisor: Supervisor): Promise<void> {
+/** How the server that served the request ended, if it died on its own (see Lease.serverExit). */
+type ServerExit = () => Promise<string | undefined>;
+
+export async function relayEvents(source: AsyncIterable<StreamEvent>, out: EventChannel, serverExit: ServerExit): Promise<void> {
   // inferrs sends `Error: <msg>` as content in the same chunk as finish_reason "error": hold a
   // delta that starts like that until the next event shows whether it is an answer or the error.
   let held: StreamEvent | undefined;
@@ -18,7 +20,7 @@ export async function relayEvents(source: AsyncIterable<StreamEvent>, out: Event
       held = event;
       continue;
     }
-    out.push(await explainFailure(event, supervisor));
+    out.push(await explainFailure(event, serverExit));
   }
   if (held) out.push(held);
 }
@@ -33,7 +35,7 @@ function isEngineError(event: StreamEvent): boolean {
  * message has no content: a partial answer must not pass for an answer (`infer model run` would
  * print it and exit 0).
  */
-async function explainFailure(event: StreamEvent, supervisor: Supervisor): Promise<StreamEvent> {
+async function explainFailure(event: StreamEvent, serverExit: ServerExit): Promise<StreamEvent> {
   if (event.type !== "error" || event.reason !== "error") return event;
   const message = event.error;
   if (message.errorMessage === HOST_ENGINE_ERROR) {
@@ -44,7 +46,7 @@ async function explainFailure(event: StreamEvent, supervisor: Supervisor): Promi
       error: { ...message, content: [], errorMessage: `inferrs engine error (finish_reason: error): ${detail}` },
     };
   }
-  const crash = await supervisor.crashOfServedProcess();
+  const crash = await serverExit();
   if (!crash) return event;
   return {
     ...event,

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from "../config/resolve.ts";
 import type { InferrsCompat } from "../discovery/model-entry.ts";
 import { LOCAL_AUTH_MARKER, PROVIDER_ID } from "../defaults.ts";
 import type { AssistantMessage, StreamFn, StreamModel, WrapStreamFn } from "../host-types.ts";
+import type { LoadProgress } from "../service/load-progress.ts";
 import type { Supervisor } from "../service/supervisor.ts";
 import { EventChannel } from "./event-channel.ts";
 import { relayEvents } from "./relay-events.ts";
@@ -17,6 +18,8 @@ export type RequestDeps = {
   loadConfig: (hostConfig: unknown) => ResolvedConfig;
   /** The host's default transport, for when the host passes none. */
   defaultStreamFn: () => Promise<StreamFn>;
+  /** Start progress for the run that waits (gateway: `inferrs.status` agent events). */
+  emitStatus?: (runId: string, progress: LoadProgress) => void;
 };
 
 export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
@@ -27,10 +30,14 @@ export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
       const out = new EventChannel();
       void pump(out, async () => {
         const config = deps.loadConfig(ctx.config);
-        const lease = await deps.supervisor.acquire(model.id, config);
+        // The host's run id is the request id up to its first ":".
+        const runId = (options as { requestId?: string } | undefined)?.requestId?.split(":")[0];
+        const onProgress = runId && deps.emitStatus ? (progress: LoadProgress) => deps.emitStatus!(runId, progress) : undefined;
+        const lease = await deps.supervisor.acquire(model.id, config, { onProgress });
         try {
           const streamFn = inner ?? (await deps.defaultStreamFn());
-          const source = await streamFn(model, context, {
+          // Each model has its own server in the pool: send the request there.
+          const source = await streamFn({ ...model, baseUrl: lease.baseUrl }, context, {
             ...options,
             apiKey: options?.apiKey || config.apiKey || LOCAL_AUTH_MARKER,
             onPayload: async (payload: unknown, requestModel: StreamModel) => {
@@ -40,7 +47,7 @@ export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
                 : patched;
             },
           });
-          await relayEvents(source, out, deps.supervisor);
+          await relayEvents(source, out, lease.serverExit);
         } finally {
           lease.release();
         }

@@ -1,7 +1,7 @@
 // A record of the server this OpenClaw process started, kept in the OpenClaw state dir, so that a
 // later run can stop a server left behind by an OpenClaw that was killed (no orphan survives).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -13,14 +13,41 @@ export type PidRecord = {
   port: number;
   model: string;
   startedAt: number;
+  /** The embedding server (memory search), outside service.maxServers. */
+  embedding?: boolean;
+  /** Kept current by the owner, for `openclaw inferrs status` run from another process. */
+  state?: "loading" | "ready";
+  inflight?: number;
+  lastUsedAt?: number;
 };
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.OPENCLAW_STATE_DIR || join(env.HOME || homedir(), ".openclaw");
 }
 
+function recordsDir(dir: string): string {
+  return join(dir, "plugins", "inferrs");
+}
+
 export function recordPath(dir: string, port: number): string {
-  return join(dir, "plugins", "inferrs", `server-${port}.json`);
+  return join(recordsDir(dir), `server-${port}.json`);
+}
+
+/** Every record in the state dir (one per port), with its file. */
+export function listRecords(dir: string): Array<{ file: string; record: PidRecord }> {
+  let names: string[];
+  try {
+    names = readdirSync(recordsDir(dir));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => /^server-\d+\.json$/.test(name))
+    .map((name) => join(recordsDir(dir), name))
+    .flatMap((file) => {
+      const record = readRecord(file);
+      return record ? [{ file, record }] : [];
+    });
 }
 
 export function writeRecord(path: string, record: PidRecord): void {

@@ -1,17 +1,51 @@
 // The one inferrs supervisor of this OpenClaw process, shared by all of the plugin's
-// registrations. It makes the served model follow the selected one: starts inferrs on demand,
-// restarts it for another model once in-flight requests are done, stops it when idle or when
-// OpenClaw stops, and never adopts or stops a server it did not start.
+// registrations: a pool of `inferrs serve` processes, one model each (inferrs serves one model per
+// process). It starts a model's server on demand, routes its requests there, swaps the least
+// recently used idle server out when the pool is full, stops servers when idle or when OpenClaw
+// stops, and never adopts or stops a server it did not start.
+import { modelSettings, type ModelSettings } from "../config/model-settings.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { resolveCommand } from "./command.ts";
 import { resolveDevice } from "./device.ts";
 import * as errors from "./errors.ts";
-import { isAlive, matchesRecord, readRecord, recordPath, removeRecord, writeRecord } from "./pid-record.ts";
+import { freePort } from "./free-port.ts";
+import { describeProgress, watchLoad, type LoadProgress } from "./load-progress.ts";
+import { isAlive, listRecords, matchesRecord, recordPath, removeRecord, writeRecord, type PidRecord } from "./pid-record.ts";
 import { probeServer, sameModel } from "./probe.ts";
 import { NotReadyError, waitForHealth } from "./readiness.ts";
 import { ServerProcess, signalGroup, STOP_GRACE_MS } from "./server-process.ts";
 
-export type Lease = { release(): void };
+export type Lease = {
+  /** The `/v1` base URL of the server that serves the model. */
+  baseUrl: string;
+  release(): void;
+  /** How the server ended, if it died on its own (a cut connection can be seen before the exit). */
+  serverExit(waitMs?: number): Promise<string | undefined>;
+};
+
+export type AcquireOptions = {
+  /** The embedding server (memory search): its own slot, outside service.maxServers. */
+  embedding?: boolean;
+  /** Called while the model's server starts (every few seconds, then once when ready). */
+  onProgress?: (progress: LoadProgress) => void;
+};
+
+export type ServerStatus = {
+  model: string;
+  port: number;
+  pid: number;
+  state: "loading" | "ready";
+  embedding: boolean;
+  inflight: number;
+  idleMs: number | null;
+  uptimeMs: number;
+  command: string;
+  args: string[];
+};
+
+export type SupervisorStatus = { servers: ServerStatus[]; waiting: number; spawns: number };
+
+type Logger = { info(message: string): void; warn(message: string): void };
 
 const CRASH_WAIT_MS = 500;
 /** How long a server the user runs is trusted to keep serving the model it was seen serving. */
@@ -19,93 +53,110 @@ const FOREIGN_RECHECK_MS = 2000;
 /** Environment entries whose values are masked in the output quoted in errors. */
 const SECRET_ENV_NAME = /token|key|secret|password|auth/i;
 
-export type Owned = {
-  proc: ServerProcess;
+/** One server of the pool, from the moment its start is decided until it has stopped. */
+type Slot = {
   model: string;
+  embedding: boolean;
+  /** 0 until a free port has been picked. */
+  port: number;
+  config: ResolvedConfig;
+  settings: ModelSettings;
+  state: "starting" | "ready" | "stopping";
+  proc: ServerProcess | undefined;
   command: string;
   args: string[];
-  config: ResolvedConfig;
   recordFile: string;
+  leases: number;
+  /** Chosen to make room: takes no new lease and stops once its leases are released. */
+  draining: boolean;
+  /** Set by stop(): a start in progress must not spawn or must stop what it spawned. */
+  cancelled: boolean;
+  lastUsed: number;
+  idleTimer: NodeJS.Timeout | undefined;
 };
 
-export type SupervisorStatus = {
-  owned: { pid: number; model: string; command: string; args: string[]; uptimeMs: number } | undefined;
-  leases: number;
-  spawns: number;
+type Waiter = {
+  config: ResolvedConfig;
+  onProgress: AcquireOptions["onProgress"];
+  resolve(lease: Lease): void;
+  reject(error: unknown): void;
 };
+
+/** Requests for one model that wait for its server; groups are served in arrival order. */
+type Group = { model: string; embedding: boolean; waiters: Waiter[] };
 
 export class Supervisor {
-  private owned: Owned | undefined;
+  /** Where start progress goes (the plugin logger); the gateway's log and --local consoles. */
+  logger: Logger | undefined;
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Group[] = [];
   private foreignSeen: { origin: string; model: string; until: number } | undefined;
-  private leases = 0;
   private spawns = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-  private drainWaiters: Array<() => void> = [];
-  private idleTimer: NodeJS.Timeout | undefined;
   private users = 0;
   private exitHook = false;
+  private recordFlush: NodeJS.Immediate | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly stateDir: string;
 
-  constructor(options: { env: NodeJS.ProcessEnv; stateDir: string }) {
+  constructor(options: { env: NodeJS.ProcessEnv; stateDir: string; logger?: Logger }) {
     this.env = options.env;
     this.stateDir = options.stateDir;
+    this.logger = options.logger;
   }
 
   /**
-   * Makes sure inferrs at config.baseUrl serves `model`, then holds a lease on it until
-   * release(): the server is not stopped or switched while a lease is held.
+   * Makes sure a server serves `model`, then holds a lease on it until release(): a server is
+   * never stopped or swapped out while a lease is held.
    */
-  acquire(model: string, config: ResolvedConfig): Promise<Lease> {
-    return this.exclusive(async () => {
-      clearTimeout(this.idleTimer);
-      await this.ensureServing(model, config);
-      this.leases++;
-      clearTimeout(this.idleTimer); // a lease released while ensureServing ran may have armed it
-      let released = false;
-      return {
-        release: () => {
-          if (released) return;
-          released = true;
-          this.leases--;
-          if (this.leases === 0) this.onIdle();
-        },
-      };
+  acquire(model: string, config: ResolvedConfig, options: AcquireOptions = {}): Promise<Lease> {
+    const embedding = options.embedding === true;
+    // Hot paths, no round trip: our own live server for this model, or a server the user runs,
+    // seen serving this model a moment ago.
+    const slot = this.servingSlot(model, embedding, config);
+    if (slot?.state === "ready") return Promise.resolve(this.lease(slot));
+    const seen = this.foreignSeen;
+    if (!embedding && seen && seen.origin === config.origin && sameModel(seen.model, model) && Date.now() < seen.until) {
+      return Promise.resolve(foreignLease(config));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { config, onProgress: options.onProgress, resolve, reject };
+      const group = this.queue.find((g) => g.embedding === embedding && sameModel(g.model, model));
+      if (group) group.waiters.push(waiter);
+      else this.queue.push({ model, embedding, waiters: [waiter] });
+      this.schedule();
     });
   }
 
+  /** Starts the configured `service.preload` models in the background (gateway start). */
+  preload(config: ResolvedConfig): void {
+    for (const model of config.service.preload.slice(0, config.service.maxServers)) {
+      this.acquire(model, config).then(
+        (lease) => lease.release(),
+        (error: unknown) => this.logger?.warn(`inferrs: could not preload ${model}: ${(error as Error).message}`),
+      );
+    }
+  }
+
   status(): SupervisorStatus {
-    const owned = this.owned?.proc.running ? this.owned : undefined;
-    return {
-      owned: owned && {
-        pid: owned.proc.pid,
-        model: owned.model,
-        command: owned.command,
-        args: owned.args,
-        uptimeMs: Date.now() - owned.proc.startedAt,
-      },
-      leases: this.leases,
-      spawns: this.spawns,
-    };
+    const now = Date.now();
+    const servers = [...this.slots]
+      .filter((slot) => slot.proc?.running && slot.state !== "stopping")
+      .map((slot) => ({
+        model: slot.model,
+        port: slot.port,
+        pid: slot.proc!.pid,
+        state: slot.state === "ready" ? ("ready" as const) : ("loading" as const),
+        embedding: slot.embedding,
+        inflight: slot.leases,
+        idleMs: slot.leases === 0 ? now - slot.lastUsed : null,
+        uptimeMs: now - slot.proc!.startedAt,
+        command: slot.command,
+        args: slot.args,
+      }));
+    return { servers, waiting: this.queue.reduce((sum, group) => sum + group.waiters.length, 0), spawns: this.spawns };
   }
 
-  /**
-   * How the server we started ended, if it died on its own. A connection cut by a dying server can
-   * be seen before its exit, so this waits a moment for the exit event.
-   */
-  async crashOfServedProcess(waitMs = CRASH_WAIT_MS): Promise<string | undefined> {
-    const proc = this.owned?.proc;
-    if (!proc) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const exit = await Promise.race([
-      proc.exited,
-      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs))),
-    ]);
-    clearTimeout(timer);
-    return exit && describeExit(exit);
-  }
-
-  /** A registration of the plugin uses the supervisor; the last one to leave stops the server. */
+  /** A registration of the plugin uses the supervisor; the last one to leave stops the servers. */
   attach(): () => Promise<void> {
     this.users++;
     let detached = false;
@@ -116,88 +167,197 @@ export class Supervisor {
     };
   }
 
-  /** Stops the server we started, now (gateway stop, last registration disposed). */
-  stop(): Promise<void> {
-    clearTimeout(this.idleTimer);
-    return this.stopOwned();
+  /** Stops every server we started, now (gateway stop, last registration disposed). */
+  async stop(): Promise<void> {
+    const stopping = new Error("OpenClaw is stopping the inferrs servers it started");
+    for (const group of this.queue.splice(0)) for (const waiter of group.waiters) waiter.reject(stopping);
+    await Promise.all([...this.slots].map((slot) => this.retire(slot)));
   }
 
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async ensureServing(model: string, config: ResolvedConfig): Promise<void> {
-    let owned = this.owned;
-    // Hot paths, no round trip before the request: our own server, alive, serving this model; or
-    // a server the user runs, seen serving this model a moment ago.
-    if (owned?.proc.running && owned.config.origin === config.origin && sameModel(owned.model, model)) return;
-    const seen = this.foreignSeen;
-    if (!owned && seen && seen.origin === config.origin && seen.model === model && Date.now() < seen.until) return;
-    this.foreignSeen = undefined;
-    if (owned && (!owned.proc.running || owned.config.origin !== config.origin)) {
-      // Crashed since the last request, or the config moved to another address.
-      await this.drain();
-      await this.stopOwned();
-      owned = undefined;
+  /** A usable (not draining) server for the model at the configured address, starting or ready. */
+  private servingSlot(model: string, embedding: boolean, config: ResolvedConfig): Slot | undefined {
+    for (const slot of this.slots) {
+      if (slot.draining || slot.state === "stopping" || slot.embedding !== embedding) continue;
+      if (!sameModel(slot.model, model)) continue;
+      if (slot.config.origin !== config.origin) {
+        this.drainSlot(slot); // the config moved to another address
+        continue;
+      }
+      if (slot.state === "ready" && !slot.proc?.running) continue; // died; its exit event removes it
+      return slot;
     }
-    if (!owned) this.reapOrphan(config);
+    return undefined;
+  }
 
+  /**
+   * Serves the waiting groups in arrival order: a ready server gets its group's leases, a pool with
+   * room starts the next model, a full pool drains one server per group still waiting for a slot.
+   */
+  private schedule(): void {
+    const missing = { chat: 0, embedding: 0 };
+    for (const group of [...this.queue]) {
+      const config = group.waiters[0]!.config;
+      const slot = this.servingSlot(group.model, group.embedding, config);
+      if (slot) {
+        if (slot.state === "ready") {
+          this.queue.splice(this.queue.indexOf(group), 1);
+          for (const waiter of group.waiters) waiter.resolve(this.lease(slot));
+        }
+        continue; // starting: its readiness schedules again
+      }
+      const pool = [...this.slots].filter((s) => s.embedding === group.embedding);
+      const capacity = group.embedding ? 1 : config.service.maxServers;
+      if (pool.length < capacity) {
+        this.launch(group, config);
+        continue;
+      }
+      const kind = group.embedding ? "embedding" : "chat";
+      missing[kind]++;
+      if (pool.filter((s) => s.draining).length >= missing[kind]) continue;
+      const victim = leastRecentlyUsed(pool.filter((s) => !s.draining && s.state === "ready"));
+      if (victim) this.drainSlot(victim);
+    }
+  }
+
+  /** No new leases; stopped once the last one is released. */
+  private drainSlot(slot: Slot): void {
+    slot.draining = true;
+    clearTimeout(slot.idleTimer);
+    if (slot.leases === 0 && slot.state === "ready") void this.retire(slot);
+  }
+
+  private lease(slot: Slot): Lease {
+    slot.leases++;
+    slot.lastUsed = Date.now();
+    clearTimeout(slot.idleTimer);
+    this.saveRecords();
+    let released = false;
+    return {
+      baseUrl: slotBaseUrl(slot),
+      release: () => {
+        if (released) return;
+        released = true;
+        slot.leases--;
+        slot.lastUsed = Date.now();
+        this.saveRecords();
+        if (slot.leases === 0) this.onIdle(slot);
+      },
+      serverExit: (waitMs = CRASH_WAIT_MS) => exitWithin(slot.proc, waitMs),
+    };
+  }
+
+  private onIdle(slot: Slot): void {
+    if (slot.draining) {
+      void this.retire(slot);
+      return;
+    }
+    this.schedule(); // a full pool may be waiting for an idle server
+    const idleStopMs = slot.settings.idleStopMs;
+    if (idleStopMs <= 0 || slot.draining || !this.slots.has(slot)) return;
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      if (slot.leases === 0) void this.retire(slot);
+    }, idleStopMs);
+    slot.idleTimer.unref();
+  }
+
+  /** Decides the port, then starts the group's model there (or finds the user's server serving it). */
+  private launch(group: Group, config: ResolvedConfig): void {
+    const { model, embedding } = group;
+    const settings = modelSettings(config, model);
+    const onBasePort = !embedding && ![...this.slots].some((s) => s.port === config.port);
+    const slot: Slot = {
+      model,
+      embedding,
+      port: onBasePort ? config.port : 0,
+      config,
+      settings,
+      state: "starting",
+      proc: undefined,
+      command: config.service.command,
+      args: [],
+      recordFile: "",
+      leases: 0,
+      draining: false,
+      cancelled: false,
+      lastUsed: Date.now(),
+      idleTimer: undefined,
+    };
+    this.slots.add(slot);
+    void (async () => {
+      try {
+        this.reapOrphans();
+        if (onBasePort) {
+          const base = await this.checkBasePort(model, config);
+          if (base === "foreign") {
+            this.slots.delete(slot);
+            this.takeGroup(model, embedding)?.waiters.forEach((waiter) => waiter.resolve(foreignLease(config)));
+            this.schedule();
+            return;
+          }
+          if (base === "taken") slot.port = await freePort(config.host);
+        } else {
+          slot.port = await freePort(config.host);
+        }
+        await this.startServer(slot);
+        if (slot.cancelled) throw cancelledStart(model);
+        slot.state = "ready";
+        this.saveRecords();
+      } catch (error) {
+        await this.retire(slot);
+        for (const waiter of this.takeGroup(model, embedding)?.waiters ?? []) waiter.reject(error);
+      }
+      this.schedule();
+    })();
+  }
+
+  private takeGroup(model: string, embedding: boolean): Group | undefined {
+    const index = this.queue.findIndex((g) => g.embedding === embedding && sameModel(g.model, model));
+    return index === -1 ? undefined : this.queue.splice(index, 1)[0];
+  }
+
+  /**
+   * What listens on baseUrl's port before we start there: nothing ("free"), the user's server
+   * serving the model ("foreign": used as it is), or the user's server serving another model
+   * ("taken": with a pool, ours goes on another port). Anything else is an error naming the fix.
+   */
+  private async checkBasePort(model: string, config: ResolvedConfig): Promise<"free" | "foreign" | "taken"> {
     let state = await probeServer(config);
     if (state.kind === "loading") {
-      if (owned && !sameModel(owned.model, model)) return this.switchTo(model, config);
-      state = await this.waitUntilLoaded(config, owned);
+      try {
+        await waitForHealth(config.origin, config.service.readyTimeoutMs);
+      } catch (error) {
+        if (error instanceof NotReadyError) throw errors.foreignNotReady(config);
+        throw error;
+      }
+      state = await probeServer(config);
     }
     switch (state.kind) {
+      case "down":
+        return "free";
       case "ready":
-        if (owned) {
-          if (!sameModel(owned.model, model)) await this.switchTo(model, config);
-          return;
+        if (state.served === undefined || sameModel(state.served, model)) {
+          this.foreignSeen = { origin: config.origin, model, until: Date.now() + FOREIGN_RECHECK_MS };
+          return "foreign";
         }
-        if (state.served !== undefined && !sameModel(state.served, model)) {
-          throw errors.foreignModel(config, state.served, model);
-        }
-        this.foreignSeen = { origin: config.origin, model, until: Date.now() + FOREIGN_RECHECK_MS };
-        return; // the user's server, used as it is
+        if (config.service.maxServers > 1) return "taken";
+        throw errors.foreignModel(config, state.served, model);
       case "failed":
-        if (!owned) throw errors.foreignFailed(config);
-        if (!sameModel(owned.model, model)) return this.switchTo(model, config);
-        await this.stopOwned();
-        throw errors.loadFailed(model, loadFailure(owned.proc), owned.proc.output.text());
+        throw errors.foreignFailed(config);
       case "foreign-http":
         throw errors.notInferrs(config, state.status);
-      case "down":
-        if (owned) {
-          await this.drain();
-          await this.stopOwned();
-        }
-        return this.start(model, config, state.reason);
+      case "loading":
+        throw errors.foreignNotReady(config);
     }
   }
 
-  private async waitUntilLoaded(config: ResolvedConfig, owned: Owned | undefined) {
-    try {
-      await waitForHealth(config.origin, config.service.readyTimeoutMs);
-    } catch (error) {
-      if (!(error instanceof NotReadyError)) throw error;
-      if (!owned) throw errors.foreignNotReady(config);
-      await this.stopOwned();
-      throw errors.readyTimeout(config, owned.model, owned.proc.output.text());
-    }
-    return probeServer(config);
-  }
-
-  private async switchTo(model: string, config: ResolvedConfig): Promise<void> {
-    await this.drain();
-    await this.stopOwned();
-    await this.start(model, config, "switching models");
-  }
-
-  private async start(model: string, config: ResolvedConfig, downReason: string): Promise<void> {
+  /** Spawns `inferrs serve` for the slot and waits for /health 200, reporting progress. */
+  private async startServer(slot: Slot): Promise<void> {
+    const { config, model } = slot;
     const command = resolveCommand(config.service.command, this.env);
     const why = errors.whyNoAutoStart(config, command);
-    if (why || !command) throw errors.notRunning(config, model, downReason, why ?? "");
+    if (why || !command) throw errors.notRunning(config, model, "connection refused", why ?? "");
+    if (slot.cancelled) throw cancelledStart(model);
 
     const args = [
       "serve",
@@ -205,99 +365,118 @@ export class Supervisor {
       "--host",
       config.host,
       "--port",
-      String(config.port),
+      String(slot.port),
       "--device",
       resolveDevice(config.service.device),
-      ...config.service.args,
+      ...slot.settings.args,
     ];
     const secrets = [
       config.apiKey ?? "",
-      ...Object.entries(config.service.env)
+      ...Object.entries(slot.settings.env)
         .filter(([name]) => SECRET_ENV_NAME.test(name))
         .map(([, value]) => value),
     ];
-    const proc = new ServerProcess(command, args, { ...this.env, ...config.service.env } as Record<string, string>, secrets);
+    const proc = new ServerProcess(command, args, { ...this.env, ...slot.settings.env } as Record<string, string>, secrets);
     this.spawns++;
-    const recordFile = recordPath(this.stateDir, config.port);
-    const owned: Owned = { proc, model, command, args, config, recordFile };
-    if (proc.pid > 0) {
-      try {
-        writeRecord(recordFile, {
-          pid: proc.pid,
-          ownerPid: process.pid,
-          command,
-          port: config.port,
-          model,
-          startedAt: proc.startedAt,
-        });
-      } catch {
-        // Unwritable state dir: only the reaping after a killed OpenClaw is lost. Throwing here
-        // would leave the server running, unowned, and later taken for the user's own server.
-      }
-      this.installExitHook();
-    }
-    this.owned = owned;
+    Object.assign(slot, { proc, command, args, recordFile: recordPath(this.stateDir, slot.port) });
+    if (proc.pid > 0) this.installExitHook();
+    this.saveRecords();
 
     const abort = new AbortController();
     void proc.exited.then((exit) => {
       abort.abort(errors.exitedDuringStart(config, model, describeExit(exit), proc.output.text()));
+      this.onExit(slot);
     });
+    const endProgress = watchLoad({ model, port: slot.port, output: proc.output }, (progress) => this.report(slot, progress));
     try {
-      const health = await waitForHealth(config.origin, config.service.readyTimeoutMs, abort.signal);
-      if (health === "failed") {
-        await this.stopOwned();
-        throw errors.loadFailed(model, loadFailure(proc), proc.output.text());
-      }
+      const health = await waitForHealth(`http://${urlHost(config.host)}:${slot.port}`, config.service.readyTimeoutMs, abort.signal);
+      if (health === "failed") throw errors.loadFailed(model, loadFailure(proc), proc.output.text());
+      endProgress("ready");
     } catch (error) {
-      if (error instanceof NotReadyError) {
-        await this.stopOwned();
-        throw errors.readyTimeout(config, model, proc.output.text());
-      }
-      if (this.owned === owned) await this.stopOwned();
+      endProgress();
+      if (error instanceof NotReadyError) throw errors.readyTimeout(config, model, proc.output.text());
       throw error;
     } finally {
       abort.abort();
     }
   }
 
-  /** Stops a server a killed OpenClaw left behind on this port (pid record, owner gone). */
-  private reapOrphan(config: ResolvedConfig): void {
-    const file = recordPath(this.stateDir, config.port);
-    const record = readRecord(file);
-    if (!record || record.ownerPid === process.pid || isAlive(record.ownerPid)) return;
-    if (matchesRecord(record)) {
-      signalGroup(record.pid, "SIGTERM");
-      signalGroup(record.pid, "SIGKILL");
+  private report(slot: Slot, progress: LoadProgress): void {
+    this.logger?.info(describeProgress(progress));
+    const group = this.queue.find((g) => g.embedding === slot.embedding && sameModel(g.model, slot.model));
+    for (const waiter of group?.waiters ?? []) {
+      try {
+        waiter.onProgress?.(progress);
+      } catch {
+        // a listener's failure must not stop the start
+      }
     }
-    removeRecord(file, record.pid);
   }
 
-  private async stopOwned(): Promise<void> {
-    const owned = this.owned;
-    this.owned = undefined;
-    if (!owned) return;
-    await owned.proc.stop(STOP_GRACE_MS);
-    removeRecord(owned.recordFile, owned.proc.pid);
+  /** A ready server of ours exited on its own (a crash during a start fails that start instead). */
+  private onExit(slot: Slot): void {
+    if (!this.slots.has(slot) || slot.state !== "ready") return;
+    this.slots.delete(slot);
+    clearTimeout(slot.idleTimer);
+    removeRecord(slot.recordFile, slot.proc!.pid);
+    this.schedule();
   }
 
-  private drain(): Promise<void> {
-    if (this.leases === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  /** Stops a slot's server (if any) and takes it out of the pool. */
+  private async retire(slot: Slot): Promise<void> {
+    if (slot.state === "stopping") return;
+    slot.state = "stopping";
+    slot.cancelled = true;
+    clearTimeout(slot.idleTimer);
+    if (slot.proc) {
+      await slot.proc.stop(STOP_GRACE_MS);
+      removeRecord(slot.recordFile, slot.proc.pid);
+    }
+    this.slots.delete(slot);
+    this.saveRecords();
+    this.schedule();
   }
 
-  private onIdle(): void {
-    for (const resolve of this.drainWaiters.splice(0)) resolve();
-    const idleStopMs = this.owned?.config.service.idleStopMs ?? 0;
-    clearTimeout(this.idleTimer);
-    if (!this.owned || idleStopMs <= 0) return;
-    const timer = setTimeout(() => {
-      void this.exclusive(async () => {
-        // Still idle, and no lease was taken and released since this timer was armed.
-        if (this.leases === 0 && this.idleTimer === timer) await this.stopOwned();
-      });
-    }, idleStopMs);
-    timer.unref();
-    this.idleTimer = timer;
+  /** Stops servers a killed OpenClaw left behind (pid record, owner gone). */
+  private reapOrphans(): void {
+    for (const { file, record } of listRecords(this.stateDir)) {
+      if (record.ownerPid === process.pid || isAlive(record.ownerPid)) continue;
+      if (matchesRecord(record)) {
+        signalGroup(record.pid, "SIGTERM");
+        signalGroup(record.pid, "SIGKILL");
+      }
+      removeRecord(file, record.pid);
+    }
+  }
+
+  /** Writes the pid records with their live state, once per tick, for status from other processes. */
+  private saveRecords(): void {
+    if (this.recordFlush) return;
+    this.recordFlush = setImmediate(() => {
+      this.recordFlush = undefined;
+      for (const slot of this.slots) {
+        if (!slot.proc || slot.proc.pid <= 0 || slot.state === "stopping" || !slot.proc.running) continue;
+        const record: PidRecord = {
+          pid: slot.proc.pid,
+          ownerPid: process.pid,
+          command: slot.command,
+          port: slot.port,
+          model: slot.model,
+          startedAt: slot.proc.startedAt,
+          embedding: slot.embedding,
+          state: slot.state === "ready" ? "ready" : "loading",
+          inflight: slot.leases,
+          lastUsedAt: slot.lastUsed,
+        };
+        try {
+          writeRecord(slot.recordFile, record);
+        } catch {
+          // Unwritable state dir: only the reaping after a killed OpenClaw is lost. The exit hook
+          // and stop() still stop the server.
+        }
+      }
+    });
+    this.recordFlush.unref();
   }
 
   private installExitHook(): void {
@@ -305,12 +484,47 @@ export class Supervisor {
     this.exitHook = true;
     // A one-shot CLI run ends with process exit: nothing can be awaited there.
     process.once("exit", () => {
-      const owned = this.owned;
-      if (!owned) return;
-      owned.proc.killNow();
-      removeRecord(owned.recordFile, owned.proc.pid);
+      for (const slot of this.slots) {
+        if (!slot.proc) continue;
+        slot.proc.killNow();
+        removeRecord(slot.recordFile, slot.proc.pid);
+      }
     });
   }
+}
+
+function leastRecentlyUsed(slots: Slot[]): Slot | undefined {
+  // Idle servers first; among equals, the one used longest ago.
+  return [...slots].sort((a, b) => Number(a.leases > 0) - Number(b.leases > 0) || a.lastUsed - b.lastUsed)[0];
+}
+
+function cancelledStart(model: string): errors.InferrsServiceError {
+  return new errors.InferrsServiceError(`The start of ${model} was cancelled: OpenClaw is stopping its inferrs servers.`);
+}
+
+function foreignLease(config: ResolvedConfig): Lease {
+  return { baseUrl: config.baseUrl, release: () => undefined, serverExit: async () => undefined };
+}
+
+function slotBaseUrl(slot: Slot): string {
+  const url = new URL(slot.config.baseUrl);
+  url.port = String(slot.port);
+  return url.href.replace(/\/+$/, "");
+}
+
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+async function exitWithin(proc: ServerProcess | undefined, waitMs: number): Promise<string | undefined> {
+  if (!proc) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const exit = await Promise.race([
+    proc.exited,
+    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs))),
+  ]);
+  clearTimeout(timer);
+  return exit && describeExit(exit);
 }
 
 function loadFailure(proc: ServerProcess): string {
