@@ -47,8 +47,7 @@ test("agent turns start inferrs for the selected model, switch it for another, a
   expect(JSON.parse(status.stdout)).toMatchObject({
     health: "ready",
     servedModel: QWEN,
-    ownedByOpenClaw: true,
-    pid: starts[1]!.pid,
+    servers: [{ model: QWEN, pid: starts[1]!.pid, startedBy: "other-openclaw" }],
   });
 
   await gateway!.stop();

@@ -1,70 +1,156 @@
-// `openclaw inferrs status`: what the plugin sees — the command it would run, the server's
-// health and served model, and whether OpenClaw started (and so owns) that server.
+// `openclaw inferrs status`: what the plugin sees — the command it would run, and every inferrs
+// server: the ones OpenClaw started (this process, another OpenClaw process such as a running
+// gateway, or a killed one), read from their pid records, and a server the user runs on baseUrl.
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { resolveCommand } from "../service/command.ts";
 import { resolveDevice } from "../service/device.ts";
 import { whyNoAutoStart } from "../service/errors.ts";
-import { isAlive, matchesRecord, readRecord, recordPath } from "../service/pid-record.ts";
-import { probeServer } from "../service/probe.ts";
+import { ownedServers, type OwnedServer } from "../service/owned-servers.ts";
+import { probeServer, type ServerState } from "../service/probe.ts";
+import type { Supervisor } from "../service/supervisor.ts";
+
+export type ServerReport = {
+  model: string | null;
+  baseUrl: string;
+  port: number;
+  pid: number | null;
+  state: "loading" | "ready" | "failed" | "down" | "not-inferrs";
+  /** this-openclaw: this process; other-openclaw: e.g. the running gateway; orphan: its OpenClaw was killed. */
+  startedBy: "this-openclaw" | "other-openclaw" | "orphan" | "user";
+  ownerPid: number | null;
+  embedding: boolean;
+  inflight: number | null;
+  idleSeconds: number | null;
+  uptimeSeconds: number | null;
+};
 
 export type StatusReport = {
   baseUrl: string;
   command: { configured: string; resolved: string | null };
   autoStart: { enabled: boolean; reason: string | null };
   device: string;
-  health: "ready" | "loading" | "failed" | "down" | "not-inferrs";
+  maxServers: number;
+  /** The server on baseUrl. */
+  health: ServerReport["state"];
   detail: string | null;
   servedModel: string | null;
-  ownedByOpenClaw: boolean;
-  pid: number | null;
-  ownerPid: number | null;
-  uptimeSeconds: number | null;
+  servers: ServerReport[];
 };
 
 export async function collectStatus(
   config: ResolvedConfig,
   env: NodeJS.ProcessEnv,
   stateDir: string,
+  supervisor?: Supervisor,
 ): Promise<StatusReport> {
   const resolved = resolveCommand(config.service.command, env);
   const why = whyNoAutoStart(config, resolved);
-  const state = await probeServer(config);
-  const record = readRecord(recordPath(stateDir, config.port));
-  const owned = record && isAlive(record.ownerPid) && matchesRecord(record) ? record : undefined;
+  const owned = ownedServers(stateDir);
+  const live = new Map(supervisor?.status().servers.map((server) => [server.pid, server]));
+  const servers = await Promise.all(owned.map((server) => ownedReport(server, config, live.get(server.record.pid))));
+
+  const base = await probeServer(config);
+  const onBase = servers.find((server) => server.port === config.port);
+  if (!onBase && base.kind !== "down") {
+    servers.unshift({
+      ...emptyReport(config.baseUrl, config.port, "user"),
+      model: base.kind === "ready" ? (base.served ?? null) : null,
+      state: stateOf(base),
+    });
+  }
   return {
     baseUrl: config.baseUrl,
     command: { configured: config.service.command, resolved: resolved ?? null },
     autoStart: { enabled: !why, reason: why ?? null },
     device: resolveDevice(config.service.device),
-    health: state.kind === "foreign-http" ? "not-inferrs" : state.kind,
-    detail: state.kind === "down" ? state.reason : state.kind === "foreign-http" ? `HTTP ${state.status}` : null,
-    servedModel: state.kind === "ready" ? (state.served ?? null) : (owned?.model ?? null),
-    ownedByOpenClaw: Boolean(owned),
-    pid: owned?.pid ?? null,
-    ownerPid: owned?.ownerPid ?? null,
-    uptimeSeconds: owned ? Math.round((Date.now() - owned.startedAt) / 1000) : null,
+    maxServers: config.service.maxServers,
+    health: stateOf(base),
+    detail: base.kind === "down" ? base.reason : base.kind === "foreign-http" ? `HTTP ${base.status}` : null,
+    servedModel: base.kind === "ready" ? (base.served ?? onBase?.model ?? null) : (onBase?.model ?? null),
+    servers,
   };
 }
+
+async function ownedReport(
+  server: OwnedServer,
+  config: ResolvedConfig,
+  live: ReturnType<Supervisor["status"]>["servers"][number] | undefined,
+): Promise<ServerReport> {
+  const { record } = server;
+  const origin = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${record.port}`;
+  const url = new URL(config.baseUrl);
+  url.port = String(record.port);
+  const state = await probeServer({ ...config, origin, baseUrl: url.href.replace(/\/+$/, "") });
+  const now = Date.now();
+  const inflight = live?.inflight ?? record.inflight ?? null;
+  const lastUsedAt = live ? now - (live.idleMs ?? 0) : record.lastUsedAt;
+  return {
+    ...emptyReport(url.href.replace(/\/+$/, ""), record.port, server.startedBy),
+    model: record.model,
+    pid: record.pid,
+    state: stateOf(state),
+    ownerPid: record.ownerPid,
+    embedding: record.embedding === true,
+    inflight,
+    idleSeconds: inflight === 0 && lastUsedAt !== undefined ? Math.round((now - lastUsedAt) / 1000) : null,
+    uptimeSeconds: Math.round((now - record.startedAt) / 1000),
+  };
+}
+
+function emptyReport(baseUrl: string, port: number, startedBy: ServerReport["startedBy"]): ServerReport {
+  return {
+    model: null,
+    baseUrl,
+    port,
+    pid: null,
+    state: "down",
+    startedBy,
+    ownerPid: null,
+    embedding: false,
+    inflight: null,
+    idleSeconds: null,
+    uptimeSeconds: null,
+  };
+}
+
+function stateOf(state: ServerState): ServerReport["state"] {
+  return state.kind === "foreign-http" ? "not-inferrs" : state.kind;
+}
+
+const STARTED_BY: Record<ServerReport["startedBy"], string> = {
+  "this-openclaw": "this OpenClaw process",
+  "other-openclaw": "another OpenClaw process",
+  orphan: "an OpenClaw that is gone (reaped at the next start)",
+  user: "you (OpenClaw uses it as it is and never stops it)",
+};
 
 export function formatStatus(report: StatusReport): string {
   const rows: Array<[string, string]> = [
     ["Base URL", report.baseUrl],
     ["Command", report.command.resolved ?? `${report.command.configured} (not found)`],
-    ["On-demand start", report.autoStart.enabled ? "on" : `off: ${report.autoStart.reason}`],
+    ["On-demand start", report.autoStart.enabled ? `on, up to ${report.maxServers} server(s)` : `off: ${report.autoStart.reason}`],
     ["Device", report.device],
     ["Health", report.detail ? `${report.health} (${report.detail})` : report.health],
-    ["Served model", report.servedModel ?? "-"],
-    [
-      "Started by OpenClaw",
-      report.ownedByOpenClaw
-        ? `yes: pid ${report.pid}, OpenClaw pid ${report.ownerPid}, up ${formatDuration(report.uptimeSeconds ?? 0)}`
-        : report.health === "down"
-          ? "no server running"
-          : "no (a server you run yourself: OpenClaw uses it as it is, never stops it)",
-    ],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+  const head = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+  if (report.servers.length === 0) return `${head}\n\nNo inferrs server is running.`;
+  const table = [
+    ["MODEL", "PORT", "PID", "STATE", "IN FLIGHT", "IDLE", "UP", "STARTED BY"],
+    ...report.servers.map((server) => [
+      `${server.model ?? "-"}${server.embedding ? " (embeddings)" : ""}`,
+      String(server.port),
+      server.pid === null ? "-" : String(server.pid),
+      server.state,
+      server.inflight === null ? "-" : String(server.inflight),
+      server.idleSeconds === null ? "-" : formatDuration(server.idleSeconds),
+      server.uptimeSeconds === null ? "-" : formatDuration(server.uptimeSeconds),
+      STARTED_BY[server.startedBy] + (server.ownerPid && server.startedBy !== "this-openclaw" ? ` (pid ${server.ownerPid})` : ""),
+    ]),
+  ];
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
+  const lines = table.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd());
+  return `${head}\n\n${lines.join("\n")}`;
 }
 
 function formatDuration(seconds: number): string {

@@ -1,0 +1,42 @@
+// The inferrs servers OpenClaw started, seen from any OpenClaw process through their pid records:
+// for `openclaw inferrs status` and `openclaw inferrs stop` beside (or without) a running gateway.
+import { isAlive, listRecords, matchesRecord, removeRecord, type PidRecord } from "./pid-record.ts";
+import { sameModel } from "./probe.ts";
+import { signalGroup, STOP_GRACE_MS } from "./server-process.ts";
+
+export type OwnedServer = {
+  file: string;
+  record: PidRecord;
+  startedBy: "this-openclaw" | "other-openclaw" | "orphan";
+};
+
+/** Records whose process still runs the server they describe; stale records are skipped. */
+export function ownedServers(stateDir: string): OwnedServer[] {
+  return listRecords(stateDir)
+    .filter(({ record }) => matchesRecord(record))
+    .map(({ file, record }) => ({
+      file,
+      record,
+      startedBy:
+        record.ownerPid === process.pid ? "this-openclaw" : isAlive(record.ownerPid) ? "other-openclaw" : "orphan",
+    }));
+}
+
+/**
+ * Stops the servers OpenClaw started (all, or those serving `model`): SIGTERM to the process
+ * group, SIGKILL after the grace period. Returns what was stopped.
+ */
+export async function stopOwnedServers(stateDir: string, model?: string): Promise<PidRecord[]> {
+  const targets = ownedServers(stateDir).filter(({ record }) => model === undefined || sameModel(record.model, model));
+  await Promise.all(
+    targets.map(async ({ file, record }) => {
+      signalGroup(record.pid, "SIGTERM");
+      // Not our child: no exit event to wait for, so look every 50 ms.
+      const deadline = Date.now() + STOP_GRACE_MS;
+      while (isAlive(record.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (matchesRecord(record)) signalGroup(record.pid, "SIGKILL");
+      removeRecord(file, record.pid);
+    }),
+  );
+  return targets.map(({ record }) => record);
+}
