@@ -1,5 +1,5 @@
-// `npm run bench`: the plugin against its baselines on the inferrs emulator. Runs four figures
-// (CLI wall time, discovery, streaming, cold start), prints progress on stderr and a table on
+// `npm run bench`: the plugin against its baselines on the inferrs emulator. Runs five figures
+// (CLI wall time, discovery, streaming, cold start, model pool), prints progress on stderr and a table on
 // stdout, writes docs/benchmarks.md, and stops every process it started, also on errors.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { benchDiscovery, DISCOVERY_STEPS } from "./bench/discovery.ts";
 import { describeMachine, load1 } from "./bench/machine.ts";
 import { cleanupAll, leftovers, startEmulator, tempDir } from "./bench/processes.ts";
 import { Progress } from "./bench/progress.ts";
+import { benchPool, POOL_STEPS } from "./bench/pool.ts";
 import { printTable, RERUN, writeReport } from "./bench/report.ts";
 import { buildRows, type Results } from "./bench/results.ts";
 import { benchStreaming, STREAMING_STEPS } from "./bench/streaming.ts";
@@ -32,6 +33,7 @@ async function run(progress: Progress): Promise<Results> {
   const discovery = await benchDiscovery(progress);
   const streaming = await benchStreaming(progress);
   const coldStart = await benchColdStart(progress);
+  const pool = await benchPool(progress);
 
   // The CLI figure's emulator: started and loaded before any CLI run, so start-up is not measured.
   const hfHome = tempDir("cli-emu-hf");
@@ -39,12 +41,12 @@ async function run(progress: Progress): Promise<Results> {
   const requestLog = join(tempDir("cli-emu-log"), "requests.jsonl");
   const emulator = await startEmulator({ model: MODEL, hfHome, knobs: { INFERRS_EMU_REQUEST_LOG: requestLog } });
   const cli = await benchCli(progress, emulator, chatCounter(requestLog));
-  return { cli, discovery, streaming, coldStart };
+  return { cli, discovery, streaming, coldStart, pool };
 }
 
 const started = performance.now();
 const loadBefore = load1();
-const progress = new Progress(DISCOVERY_STEPS + STREAMING_STEPS + COLD_START_STEPS + CLI_STEPS);
+const progress = new Progress(DISCOVERY_STEPS + STREAMING_STEPS + COLD_START_STEPS + POOL_STEPS + CLI_STEPS);
 let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

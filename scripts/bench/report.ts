@@ -221,6 +221,9 @@ ${markdownTable(rows)}
   \`createStreamWrapper\` with a stand-in transport that notes when it is called (the moment the real transport would send the request). The moment the model became Ready is the emulator's own
   \`Engine loop started\` log line (µs timestamps; /health turns 200 right after it), read from the server output the Supervisor keeps; a ${r.coldStart.pollMs} ms /health poller in the bench cross-checks it.
   ${r.coldStart.spawns.length} repetitions with one request and ${r.coldStart.spawns.length} with 10 concurrent first requests (spawn count from \`Supervisor.status().spawns\`).
+- **Model pool**: a fresh \`Supervisor\` per run with \`service.maxServers\` 1 or 2 and \`INFERRS_EMU_LOAD_MS=${r.pool.loadMs}\`; ${r.pool.requests} requests alternate two models, each holding
+  its lease for ${r.pool.requestMs} ms as a short answer does, one after another (*sequential*, a conversation switching models) or all at once (*concurrent*). Spawns come from
+  \`Supervisor.status().spawns\`; wall time runs from the first request to the last release.
 
 ## Where the time goes
 

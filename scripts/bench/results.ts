@@ -3,6 +3,7 @@
 import type { CliResult } from "./cli-run.ts";
 import type { ColdStartResult } from "./cold-start.ts";
 import type { DiscoveryResult } from "./discovery.ts";
+import type { PoolResult } from "./pool.ts";
 import { formatSummary, precisionFor } from "./stats.ts";
 import type { StreamingResult } from "./streaming.ts";
 
@@ -23,6 +24,7 @@ export type Results = {
   discovery: DiscoveryResult;
   streaming: StreamingResult;
   coldStart: ColdStartResult;
+  pool: PoolResult;
 };
 
 const signed = (value: number, unit: string) => `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(precisionFor(value))} ${unit}`;
@@ -117,6 +119,20 @@ export function buildRows(r: Results): Row[] {
     target: "1 each",
     met: c.spawns.every((n) => n === 1),
   });
+  const p = r.pool;
+  for (const pattern of ["sequential", "concurrent"] as const) {
+    const [one, two] = [1, 2].map((n) => p.runs.find((run) => run.pattern === pattern && run.maxServers === n)!);
+    rows.push({
+      key: `pool-${pattern}`,
+      figure: `Model pool: ${p.requests} ${pattern} requests alternating 2 models (${p.loadMs} ms load) → spawns, wall time`,
+      plugin: `maxServers 2: ${two!.spawns} spawns, ${(two!.wallMs / 1000).toFixed(2)} s`,
+      baseline: `maxServers 1: ${one!.spawns} spawns, ${(one!.wallMs / 1000).toFixed(2)} s`,
+      comparison: `wall time ratio ${(two!.wallMs / one!.wallMs).toFixed(2)}`,
+      // Each model starts once with room for both; one server never loads more than one model per group of waiting requests.
+      target: pattern === "sequential" ? "2 spawns with maxServers 2" : "2 spawns with either",
+      met: two!.spawns === 2 && (pattern === "sequential" || one!.spawns === 2),
+    });
+  }
   return rows;
 }
 
