@@ -16,7 +16,7 @@ function usePluginConfig(service: Record<string, unknown>, serviceEnv: Record<st
   host.setPluginConfig({
     baseUrl: `http://127.0.0.1:${port}/v1`,
     service: { command: inferrsBin, env: { INFERRS_EMU_REQUEST_LOG: host.requestLog, ...serviceEnv }, ...service },
-    models: { [QWEN]: { args: ["--max-seq-len", "4096"] } },
+    models: { [QWEN]: { args: ["--max-seq-len", "16384"] } },
   });
 }
 
@@ -71,7 +71,7 @@ describe("a gateway with service.maxServers 2", () => {
     const [gemma, qwen] = started;
     expect(alive(gemma!.pid!) && alive(qwen!.pid!)).toBe(true); // both run at once
     expect(gemma!.port).toBe(port);
-    expect(qwen!.argv).toEqual(expect.arrayContaining(["--max-seq-len", "4096"])); // QWEN's args reach only its server
+    expect(qwen!.argv).toEqual(expect.arrayContaining(["--max-seq-len", "16384"])); // QWEN's args reach only its server
     expect(gemma!.argv).not.toContain("--max-seq-len");
 
     const status = await host.run(["inferrs", "status", "--json"]);
@@ -92,5 +92,5 @@ describe("a gateway with service.maxServers 2", () => {
     await gateway.stop();
     gateway = undefined;
     for (const start of starts()) expect(alive(start.pid!)).toBe(false);
-  }, 400_000);
+  }, 900_000);
 });
