@@ -9,7 +9,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ResolvedConfig, resolveConfig } from "../src/config/resolve.ts";
-import { resolveCommand } from "../src/service/command.ts";
+import { lookUpCommand, resolveCommand } from "../src/service/command.ts";
 import { resolveDevice } from "../src/service/device.ts";
 import { InferrsServiceError, whyNoAutoStart } from "../src/service/errors.ts";
 import { OutputTail } from "../src/service/output-tail.ts";
@@ -17,6 +17,8 @@ import {
   isAlive,
   matchesRecord,
   type PidRecord,
+  processStartTime,
+  reapOrphan,
   readRecord,
   recordPath,
   removeRecord,
@@ -255,6 +257,11 @@ function ownedPid(sup: Supervisor): number {
   return owned.pid;
 }
 
+/** The argv startEmulator gives a server (`serve --host 127.0.0.1 --port <port> <model>`). */
+function emulatorArgv(port: number, model: string): string[] {
+  return ["serve", "--host", "127.0.0.1", "--port", String(port), model];
+}
+
 /** A pid that existed and is gone (its process exited and was reaped). */
 async function deadPid(): Promise<number> {
   const child = spawn("true");
@@ -298,13 +305,13 @@ async function listen<T extends HttpServer | NetServer>(server: T, port: number)
 // ---------------------------------------------------------------------------------------------
 
 describe("starting inferrs on demand", () => {
-  test("spawns `inferrs serve <model> --host --port --device <args>` from PATH, waits for /health 200, then grants the lease", async () => {
+  test("spawns `inferrs serve --host --port --device <args> -- <model>` from PATH, waits for /health 200, then grants the lease", async () => {
     const r = await rig({ service: { args: ["--max-seq-len", "4096"] } });
     const lease = await r.sup.acquire(A, r.config);
 
     const [start, ...more] = starts(r.log);
     expect(more).toEqual([]);
-    expect(start.argv).toEqual(["serve", A, "--host", "127.0.0.1", "--port", String(r.port), "--device", "cpu", "--max-seq-len", "4096"]);
+    expect(start.argv).toEqual(["serve", "--host", "127.0.0.1", "--port", String(r.port), "--device", "cpu", "--max-seq-len", "4096", "--", A]);
     expect(await healthStatus(r.origin)).toBe(200);
     expect(await servedModel(r.origin)).toBe(A);
     // The supervisor waited for readiness itself: its last /health poll before the lease said 200.
@@ -322,10 +329,13 @@ describe("starting inferrs on demand", () => {
       pid: start.pid,
       ownerPid: process.pid,
       command: join(binDir, "inferrs"),
+      args: start.argv,
       port: r.port,
       model: A,
       startedAt: expect.any(Number),
+      processStart: processStartTime(start.pid),
     });
+    expect(readRecord(r.recordFile)?.processStart).toMatch(/^\d+$/);
 
     lease.release();
     lease.release(); // idempotent
@@ -516,7 +526,7 @@ describe("servers OpenClaw did not start", () => {
 
     const error = await errorOf(r.sup.acquire(B, r.config));
     expect(error.message).toContain(`inferrs at ${r.origin} serves ${A}, but inferrs/${B} was selected`);
-    expect(error.message).toContain("not started by OpenClaw, so OpenClaw will not stop it");
+    expect(error.message).toContain("that server was not started by OpenClaw (you run it), so OpenClaw will not stop it.");
     expect(error.message).toContain(`Select inferrs/${A}, or stop that server`);
     expect(error.message).toContain(`\`inferrs serve ${B} --host 127.0.0.1 --port ${port}\``);
     expect(r.sup.status()).toEqual({ owned: undefined, leases: 0, spawns: 0 });
@@ -533,7 +543,7 @@ describe("servers OpenClaw did not start", () => {
     const r = await rig({ port });
 
     const error = await errorOf(r.sup.acquire(A, r.config));
-    expect(error.message).toContain("reports a failed model load (/health 500) and was not started by OpenClaw");
+    expect(error.message).toContain("reports a failed model load (/health 500), and that server was not started by OpenClaw (you run it)");
     expect(r.sup.status().spawns).toBe(0);
     expect(isGone(foreign.proc.pid!)).toBe(false);
   });
@@ -758,10 +768,12 @@ describe("orphans of a killed OpenClaw", () => {
     writeRecord(r.recordFile, {
       pid: orphan.proc.pid!,
       ownerPid: await deadPid(),
-      command: join(binDir, "inferrs"),
+      command: inferrsBin,
+      args: emulatorArgv(port, A),
       port,
       model: A,
       startedAt: Date.now(),
+      processStart: processStartTime(orphan.proc.pid!),
     });
 
     const lease = await r.sup.acquire(A, r.config);
@@ -818,7 +830,16 @@ describe("orphans of a killed OpenClaw", () => {
     const other = await startEmulator({ model: A, port, hfHome });
     const owner = sleeper();
     const r = await rig({ port });
-    const record: PidRecord = { pid: other.proc.pid!, ownerPid: owner.pid!, command: inferrsBin, port, model: A, startedAt: Date.now() };
+    const record: PidRecord = {
+      pid: other.proc.pid!,
+      ownerPid: owner.pid!,
+      command: inferrsBin,
+      args: emulatorArgv(port, A),
+      port,
+      model: A,
+      startedAt: Date.now(),
+      processStart: processStartTime(other.proc.pid!),
+    };
     writeRecord(r.recordFile, record);
 
     const lease = await r.sup.acquire(A, r.config);
@@ -835,9 +856,11 @@ describe("orphans of a killed OpenClaw", () => {
       pid: unrelated.pid!,
       ownerPid: await deadPid(),
       command: inferrsBin,
+      args: emulatorArgv(r.port, A),
       port: r.port,
       model: A,
       startedAt: Date.now(),
+      processStart: processStartTime(unrelated.pid!),
     });
 
     const lease = await r.sup.acquire(A, r.config);
@@ -986,7 +1009,16 @@ describe("pid records", () => {
     const file = recordPath(dir, 8080);
     expect(file).toBe(join(dir, "plugins", "inferrs", "server-8080.json"));
 
-    const record: PidRecord = { pid: 12345, ownerPid: 678, command: inferrsBin, port: 8080, model: A, startedAt: 1 };
+    const record: PidRecord = {
+      pid: 12345,
+      ownerPid: 678,
+      command: inferrsBin,
+      args: emulatorArgv(8080, A),
+      port: 8080,
+      model: A,
+      startedAt: 1,
+      processStart: "42",
+    };
     writeRecord(file, record);
     expect(readRecord(file)).toEqual(record);
     removeRecord(file, 999);
@@ -1002,7 +1034,7 @@ describe("pid records", () => {
 
   test("a record matches only a live `serve` process on the recorded port", async () => {
     const live = sleeper();
-    const base = { ownerPid: 1, command: inferrsBin, port: 8080, model: A, startedAt: 1 };
+    const base = { ownerPid: 1, command: inferrsBin, args: emulatorArgv(8080, A), port: 8080, model: A, startedAt: 1, processStart: "1" };
     expect(isAlive(process.pid)).toBe(true);
     expect(isAlive(await deadPid())).toBe(false);
     expect(matchesRecord({ ...base, pid: await deadPid() })).toBe(false);
@@ -1012,8 +1044,8 @@ describe("pid records", () => {
 
   test("whyNoAutoStart: a non-loopback baseUrl is never started", () => {
     const config = resolveConfig({ baseUrl: "http://192.0.2.10:8080/v1" });
-    expect(whyNoAutoStart(config, inferrsBin)).toBe("baseUrl http://192.0.2.10:8080/v1 is not a loopback address");
-    expect(whyNoAutoStart(resolveConfig({}), inferrsBin)).toBeUndefined();
+    expect(whyNoAutoStart(config, { path: inferrsBin })).toBe("baseUrl http://192.0.2.10:8080/v1 is not a loopback address");
+    expect(whyNoAutoStart(resolveConfig({}), { path: inferrsBin })).toBeUndefined();
   });
 });
 

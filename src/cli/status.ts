@@ -1,10 +1,10 @@
 // `openclaw inferrs status`: what the plugin sees — the command it would run, the server's
 // health and served model, and whether OpenClaw started (and so owns) that server.
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { resolveCommand } from "../service/command.ts";
+import { lookUpCommand } from "../service/command.ts";
 import { resolveDevice } from "../service/device.ts";
 import { whyNoAutoStart } from "../service/errors.ts";
-import { isAlive, matchesRecord, readRecord, recordPath } from "../service/pid-record.ts";
+import { recordedServer, recordPath, type StartedBy } from "../service/pid-record.ts";
 import { probeServer } from "../service/probe.ts";
 
 export type StatusReport = {
@@ -15,7 +15,8 @@ export type StatusReport = {
   health: "ready" | "loading" | "failed" | "down" | "not-inferrs";
   detail: string | null;
   servedModel: string | null;
-  ownedByOpenClaw: boolean;
+  /** Who started the server: an OpenClaw process (this one, another live one, or a dead one: an orphan) or the user; null when none runs. */
+  startedBy: StartedBy | null;
   pid: number | null;
   ownerPid: number | null;
   uptimeSeconds: number | null;
@@ -26,20 +27,20 @@ export async function collectStatus(
   env: NodeJS.ProcessEnv,
   stateDir: string,
 ): Promise<StatusReport> {
-  const resolved = resolveCommand(config.service.command, env);
-  const why = whyNoAutoStart(config, resolved);
+  const lookup = lookUpCommand(config.service.command, env);
+  const why = whyNoAutoStart(config, lookup);
   const state = await probeServer(config);
-  const record = readRecord(recordPath(stateDir, config.port));
-  const owned = record && isAlive(record.ownerPid) && matchesRecord(record) ? record : undefined;
+  const recorded = recordedServer(recordPath(stateDir, config.port));
+  const owned = recorded?.record;
   return {
     baseUrl: config.baseUrl,
-    command: { configured: config.service.command, resolved: resolved ?? null },
+    command: { configured: config.service.command, resolved: lookup.path ?? null },
     autoStart: { enabled: !why, reason: why ?? null },
     device: resolveDevice(config.service.device),
     health: state.kind === "foreign-http" ? "not-inferrs" : state.kind,
     detail: state.kind === "down" ? state.reason : state.kind === "foreign-http" ? `HTTP ${state.status}` : null,
     servedModel: state.kind === "ready" ? (state.served ?? null) : (owned?.model ?? null),
-    ownedByOpenClaw: Boolean(owned),
+    startedBy: recorded?.startedBy ?? (state.kind === "down" ? null : "user"),
     pid: owned?.pid ?? null,
     ownerPid: owned?.ownerPid ?? null,
     uptimeSeconds: owned ? Math.round((Date.now() - owned.startedAt) / 1000) : null,
@@ -49,22 +50,31 @@ export async function collectStatus(
 export function formatStatus(report: StatusReport): string {
   const rows: Array<[string, string]> = [
     ["Base URL", report.baseUrl],
-    ["Command", report.command.resolved ?? `${report.command.configured} (not found)`],
+    ["Command", report.command.resolved ?? `${report.command.configured} (unusable: see On-demand start)`],
     ["On-demand start", report.autoStart.enabled ? "on" : `off: ${report.autoStart.reason}`],
     ["Device", report.device],
     ["Health", report.detail ? `${report.health} (${report.detail})` : report.health],
     ["Served model", report.servedModel ?? "-"],
-    [
-      "Started by OpenClaw",
-      report.ownedByOpenClaw
-        ? `yes: pid ${report.pid}, OpenClaw pid ${report.ownerPid}, up ${formatDuration(report.uptimeSeconds ?? 0)}`
-        : report.health === "down"
-          ? "no server running"
-          : "no (a server you run yourself: OpenClaw uses it as it is, never stops it)",
-    ],
+    ["Started by", startedByText(report)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+}
+
+function startedByText(report: StatusReport): string {
+  const server = `pid ${report.pid}, up ${formatDuration(report.uptimeSeconds ?? 0)}`;
+  switch (report.startedBy) {
+    case "this-openclaw":
+      return `this OpenClaw process (${server})`;
+    case "other-openclaw":
+      return `another OpenClaw process, pid ${report.ownerPid}, which stops it (${server})`;
+    case "orphan":
+      return `an OpenClaw process that is gone (pid ${report.ownerPid}): an orphan, stopped by the next start on this port (${server})`;
+    case "user":
+      return "you (a server you run yourself: OpenClaw uses it as it is, never stops it)";
+    case null:
+      return "no server running";
+  }
 }
 
 function formatDuration(seconds: number): string {

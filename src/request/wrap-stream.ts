@@ -40,7 +40,7 @@ export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
                 : patched;
             },
           });
-          await relayEvents(source, out, deps.supervisor);
+          await relayEvents(source, out, deps.supervisor, config);
         } finally {
           lease.release();
         }

@@ -3,21 +3,21 @@
 // restarts it for another model once in-flight requests are done, stops it when idle or when
 // OpenClaw stops, and never adopts or stops a server it did not start.
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { resolveCommand } from "./command.ts";
-import { resolveDevice } from "./device.ts";
+import { modelIdProblem } from "../model-id.ts";
+import { configSecrets } from "../secrets.ts";
+import { lookUpCommand } from "./command.ts";
 import * as errors from "./errors.ts";
-import { isAlive, matchesRecord, readRecord, recordPath, removeRecord, writeRecord } from "./pid-record.ts";
+import { processStartTime, reapOrphan, recordPath, removeRecord, startedBy, writeRecord } from "./pid-record.ts";
 import { probeServer, sameModel } from "./probe.ts";
 import { NotReadyError, waitForHealth } from "./readiness.ts";
-import { ServerProcess, signalGroup, STOP_GRACE_MS } from "./server-process.ts";
+import { serveArgv } from "./serve-argv.ts";
+import { ServerProcess, STOP_GRACE_MS } from "./server-process.ts";
 
 export type Lease = { release(): void };
 
 const CRASH_WAIT_MS = 500;
 /** How long a server the user runs is trusted to keep serving the model it was seen serving. */
 const FOREIGN_RECHECK_MS = 2000;
-/** Environment entries whose values are masked in the output quoted in errors. */
-const SECRET_ENV_NAME = /token|key|secret|password|auth/i;
 
 export type Owned = {
   proc: ServerProcess;
@@ -57,6 +57,8 @@ export class Supervisor {
    * release(): the server is not stopped or switched while a lease is held.
    */
   acquire(model: string, config: ResolvedConfig): Promise<Lease> {
+    const problem = modelIdProblem(model, config);
+    if (problem) return Promise.reject(new errors.InferrsServiceError(problem));
     return this.exclusive(async () => {
       clearTimeout(this.idleTimer);
       await this.ensureServing(model, config);
@@ -142,7 +144,7 @@ export class Supervisor {
       await this.stopOwned();
       owned = undefined;
     }
-    if (!owned) this.reapOrphan(config);
+    if (!owned) reapOrphan(recordPath(this.stateDir, config.port));
 
     let state = await probeServer(config);
     if (state.kind === "loading") {
@@ -156,12 +158,12 @@ export class Supervisor {
           return;
         }
         if (state.served !== undefined && !sameModel(state.served, model)) {
-          throw errors.foreignModel(config, state.served, model);
+          throw errors.foreignModel(config, state.served, model, this.startedBy(config));
         }
         this.foreignSeen = { origin: config.origin, model, until: Date.now() + FOREIGN_RECHECK_MS };
         return; // the user's server, used as it is
       case "failed":
-        if (!owned) throw errors.foreignFailed(config);
+        if (!owned) throw errors.foreignFailed(config, this.startedBy(config));
         if (!sameModel(owned.model, model)) return this.switchTo(model, config);
         await this.stopOwned();
         throw errors.loadFailed(model, loadFailure(owned.proc), owned.proc.output.text());
@@ -195,28 +197,13 @@ export class Supervisor {
   }
 
   private async start(model: string, config: ResolvedConfig, downReason: string): Promise<void> {
-    const command = resolveCommand(config.service.command, this.env);
-    const why = errors.whyNoAutoStart(config, command);
-    if (why || !command) throw errors.notRunning(config, model, downReason, why ?? "");
+    const lookup = lookUpCommand(config.service.command, this.env);
+    const why = errors.whyNoAutoStart(config, lookup);
+    const command = lookup.path;
+    if (why || command === undefined) throw errors.notRunning(config, model, downReason, why ?? "");
 
-    const args = [
-      "serve",
-      model,
-      "--host",
-      config.host,
-      "--port",
-      String(config.port),
-      "--device",
-      resolveDevice(config.service.device),
-      ...config.service.args,
-    ];
-    const secrets = [
-      config.apiKey ?? "",
-      ...Object.entries(config.service.env)
-        .filter(([name]) => SECRET_ENV_NAME.test(name))
-        .map(([, value]) => value),
-    ];
-    const proc = new ServerProcess(command, args, { ...this.env, ...config.service.env } as Record<string, string>, secrets);
+    const args = serveArgv(model, config);
+    const proc = new ServerProcess(command, args, { ...this.env, ...config.service.env } as Record<string, string>, configSecrets(config));
     this.spawns++;
     const recordFile = recordPath(this.stateDir, config.port);
     const owned: Owned = { proc, model, command, args, config, recordFile };
@@ -226,9 +213,11 @@ export class Supervisor {
           pid: proc.pid,
           ownerPid: process.pid,
           command,
+          args,
           port: config.port,
           model,
           startedAt: proc.startedAt,
+          processStart: processStartTime(proc.pid),
         });
       } catch {
         // Unwritable state dir: only the reaping after a killed OpenClaw is lost. Throwing here
@@ -260,16 +249,9 @@ export class Supervisor {
     }
   }
 
-  /** Stops a server a killed OpenClaw left behind on this port (pid record, owner gone). */
-  private reapOrphan(config: ResolvedConfig): void {
-    const file = recordPath(this.stateDir, config.port);
-    const record = readRecord(file);
-    if (!record || record.ownerPid === process.pid || isAlive(record.ownerPid)) return;
-    if (matchesRecord(record)) {
-      signalGroup(record.pid, "SIGTERM");
-      signalGroup(record.pid, "SIGKILL");
-    }
-    removeRecord(file, record.pid);
+  /** Who started the server answering on the config's port, for errors about servers we did not start. */
+  private startedBy(config: ResolvedConfig) {
+    return startedBy(recordPath(this.stateDir, config.port));
   }
 
   private async stopOwned(): Promise<void> {
