@@ -110,7 +110,7 @@ function parseBaseUrl(value: string): URL {
 }
 
 /** A base URL as it may be printed: anything before an `@` in the authority is masked. */
-export function withoutCredentials(value: string): string {
+function withoutCredentials(value: string): string {
   return value.replace(/^([^/]*\/\/)?[^/?#]*@/, "$1<redacted>@");
 }
 

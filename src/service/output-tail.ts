@@ -66,10 +66,6 @@ export class OutputTail {
     return `${head} … (${bytes - Buffer.byteLength(head) + cut} more bytes)`;
   }
 
-  redact(text: string): string {
-    return maskSecrets(text, this.secrets);
-  }
-
   /** The newest lines (plus an unfinished last line), newest last, at most MAX_TAIL_BYTES. */
   text(maxLines = 12): string {
     const partial = this.partial || this.partialCut ? this.clean(this.partial, this.partialCut) : "";
