@@ -79,8 +79,42 @@ describe("plugin config", () => {
   });
 
   test("baseUrl must be an http(s) URL", () => {
-    expect(errorOf({ baseUrl: "127.0.0.1:8080" })).toMatch(/not a URL|only http/);
+    expect(errorOf({ baseUrl: "127.0.0.1:8080" })).toMatch(/not a base URL|only http/);
     expect(errorOf({ baseUrl: "ftp://127.0.0.1/v1" })).toMatch(/only http:\/\/ and https:\/\//);
+  });
+
+  test("baseUrl with credentials, a query or a fragment is refused, and no credential is ever quoted (case 3)", () => {
+    const credentials = errorOf({ baseUrl: "http://user:hunter2-secret@127.0.0.1:8080/v1" });
+    expect(credentials).toBe(
+      'plugins.entries.inferrs.config.baseUrl is "http://<redacted>@127.0.0.1:8080/v1": remove the user name and password from it ' +
+        "(inferrs has no auth; set plugins.entries.inferrs.config.apiKey if a proxy in front of it needs a bearer token).",
+    );
+    expect(errorOf({ baseUrl: "http://127.0.0.1:8080/v1?x=1" })).toMatch(/remove the query or fragment\.$/);
+    expect(errorOf({ baseUrl: "http://127.0.0.1:8080/v1#top" })).toMatch(/remove the query or fragment\.$/);
+    expect(errorOf({ baseUrl: "not a url" })).toContain("which is not a base URL");
+    expect(errorOf({ baseUrl: "user:hunter2-secret@127.0.0.1" })).not.toContain("hunter2");
+  });
+
+  test("the manifest's JSON Schema refuses the same base URLs (so `openclaw config validate` does) (case 7)", () => {
+    const pattern = new RegExp((configJsonSchema() as any).properties.baseUrl.pattern);
+    for (const refused of ["not a url", "ftp://127.0.0.1:8080/v1", "http://u:p@127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1?x", "http://h/v1#f"]) {
+      expect({ refused, schema: pattern.test(refused) }).toEqual({ refused, schema: false });
+      expect(() => resolveConfig({ baseUrl: refused })).toThrow(ConfigError);
+    }
+    for (const accepted of ["http://127.0.0.1:8080/v1", "https://inferrs.example/v1", "http://[::1]:8080/v1"]) {
+      expect({ accepted, schema: pattern.test(accepted) }).toEqual({ accepted, schema: true });
+      expect(resolveConfig({ baseUrl: accepted }).baseUrl).toBe(accepted);
+    }
+  });
+
+  test("timer settings past 2^31 - 1 ms, which Node's timers cannot hold, are refused (case 4)", () => {
+    expect(errorOf({ service: { idleStopMs: 3000000000 } })).toBe(
+      "plugins.entries.inferrs.config.service.idleStopMs is 3000000000, but it must be an integer ≥ 0 and ≤ 2147483647.",
+    );
+    expect(errorOf({ service: { readyTimeoutMs: 2147483648 } })).toContain("≤ 2147483647");
+    expect(resolveConfig({ service: { idleStopMs: 2147483647 } }).service.idleStopMs).toBe(2147483647);
+    const service = (configJsonSchema() as any).properties.service.properties;
+    expect([service.idleStopMs.maximum, service.readyTimeoutMs.maximum]).toEqual([2147483647, 2147483647]);
   });
 
   test("the host's safeParse reports the same message", () => {

@@ -87,7 +87,7 @@ describe("discovery against a server", () => {
       res.end();
     };
     const found = await discoverModels(resolveConfig({ baseUrl }), noCache);
-    expect(found.warnings[0]).toMatch(/answered HTTP 404; is this an inferrs server\?/);
+    expect(found.warnings[0]).toMatch(/answered HTTP 404, which inferrs never does: check that baseUrl points at inferrs and ends in \/v1\. Listing/);
   });
 
   test("with the server down the warning names the URL and the fix, and an empty result says why", async () => {

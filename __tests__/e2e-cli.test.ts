@@ -59,8 +59,8 @@ test("infer model run starts inferrs for the selected model with no key anywhere
 
   const started = starts();
   expect(started.map((line) => line.argv)).toEqual([
-    ["serve", GEMMA, "--host", "127.0.0.1", "--port", String(port), "--device", "cpu"],
-    ["serve", QWEN, "--host", "127.0.0.1", "--port", String(port), "--device", "cpu"],
+    ["serve", "--host", "127.0.0.1", "--port", String(port), "--device", "cpu", "--", GEMMA],
+    ["serve", "--host", "127.0.0.1", "--port", String(port), "--device", "cpu", "--", QWEN],
   ]);
   for (const line of started) expect(alive(line.pid!)).toBe(false);
 
@@ -85,7 +85,7 @@ test("a server the user runs with another model is neither used nor stopped: the
   const run = await inferRun(GEMMA);
   expect(run.code).not.toBe(0);
   expect(run.stdout + run.stderr).toContain(
-    `inferrs at http://127.0.0.1:${port} serves ${QWEN}, but inferrs/${GEMMA} was selected, and that server was not started by OpenClaw`,
+    `inferrs at http://127.0.0.1:${port} serves ${QWEN}, but inferrs/${GEMMA} was selected, and that server was not started by OpenClaw (you run it)`,
   );
   expect(alive(foreign.proc.pid!)).toBe(true);
 }, 120_000);

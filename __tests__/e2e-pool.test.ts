@@ -60,14 +60,14 @@ describe("a gateway with service.maxServers 2", () => {
     // Agent turns of a third-party provider need a credential in 2026.9.6: any value will do.
     gateway = await host.startGateway(await freePort(), { INFERRS_API_KEY: "local" });
     await gateway.waitForOutput(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after`), 120_000);
-    expect(starts().slice(before).map((line) => line.argv![1])).toEqual([GEMMA]);
+    expect(starts().slice(before).map((line) => line.model)).toEqual([GEMMA]);
 
     for (const [i, model] of [GEMMA, QWEN, GEMMA, QWEN, GEMMA].entries()) {
       const turn = await host.run(["agent", "--model", `inferrs/${model}`, "--session-id", `pool-${i}`, "-m", "What is 2 + 2?", "--json"]);
       expect(turn.stdout).toContain("2 + 2 = 4.");
     }
     const started = starts().slice(before);
-    expect(started.map((line) => line.argv![1])).toEqual([GEMMA, QWEN]); // each model started once
+    expect(started.map((line) => line.model)).toEqual([GEMMA, QWEN]); // each model started once
     const [gemma, qwen] = started;
     expect(alive(gemma!.pid!) && alive(qwen!.pid!)).toBe(true); // both run at once
     expect(gemma!.port).toBe(port);

@@ -81,6 +81,7 @@ function transport(events: StreamEvent[]) {
     calls.push({ payload, apiKey: options?.apiKey });
     const channel = new EventChannel();
     for (const event of events) channel.push(event);
+    channel.end(); // the connection is over, whether or not a final event came
     return channel;
   }) as StreamFn;
   return { streamFn, calls };
@@ -98,7 +99,8 @@ function harness(events: StreamEvent[]) {
   const { streamFn, calls } = transport(events);
   const wrap = createStreamWrapper({
     supervisor,
-    loadConfig: () => resolveConfig({}),
+    // Port 9 (discard): nothing answers there, as for a server that is gone.
+    loadConfig: () => resolveConfig({ baseUrl: "http://127.0.0.1:9/v1" }),
     defaultStreamFn: async () => streamFn,
   })({ provider: "inferrs", modelId: model.id, model, streamFn } as never)!;
   return { wrap, calls, counts: () => ({ leases, released }) };
@@ -163,6 +165,45 @@ describe("request path", () => {
       " a word",
       "done",
     ]);
+  });
+
+  test("a stream cut mid-answer from a server we did not start is an error naming the cause, without the partial answer (case 1)", async () => {
+    const partial = message("one two", "error", "terminated");
+    const { wrap } = harness([
+      { type: "start", partial } as StreamEvent,
+      { type: "text_delta", contentIndex: 0, delta: "one two" } as StreamEvent,
+      { type: "error", reason: "error", error: partial } as StreamEvent,
+    ]);
+    const stream = await wrap(model, { messages: [] } as never, {});
+    await collect(stream);
+    const result = await stream.result();
+    expect(result.stopReason).toBe("error");
+    expect(result.content).toEqual([]);
+    expect(result.errorMessage).toBe(
+      "terminated — the answer from inferrs at http://127.0.0.1:9 was cut off: the server exited mid-answer (it no longer answers). " +
+        "The partial answer was dropped; retry the request.",
+    );
+  });
+
+  test("a stream that ends without a final event is an error, not an answer", async () => {
+    const { wrap } = harness([
+      { type: "start", partial: message("", "stop") } as StreamEvent,
+      { type: "text_delta", contentIndex: 0, delta: "one two" } as StreamEvent,
+    ]);
+    const stream = await wrap(model, { messages: [] } as never, {});
+    const events = await collect(stream);
+    expect(events.at(-1)?.type).toBe("error");
+    const result = await stream.result();
+    expect(result.content).toEqual([]);
+    expect(result.errorMessage).toMatch(/^the stream ended without a final event — the answer from inferrs at .* was cut off/);
+  });
+
+  test("an error before any answer keeps the host's own words", async () => {
+    const refused = { ...message("", "error", "422 messages[0].role: unknown variant `developer`"), content: [] };
+    const { wrap } = harness([{ type: "error", reason: "error", error: refused } as unknown as StreamEvent]);
+    const stream = await wrap(model, { messages: [] } as never, {});
+    await collect(stream);
+    expect((await stream.result()).errorMessage).toBe("422 messages[0].role: unknown variant `developer`");
   });
 
   test("a failed start ends the stream with the supervisor's message, never a throw", async () => {

@@ -9,14 +9,20 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ResolvedConfig, resolveConfig } from "../src/config/resolve.ts";
-import { resolveCommand } from "../src/service/command.ts";
+import { lookUpCommand, resolveCommand } from "../src/service/command.ts";
 import { resolveDevice } from "../src/service/device.ts";
 import { InferrsServiceError, whyNoAutoStart } from "../src/service/errors.ts";
-import { OutputTail } from "../src/service/output-tail.ts";
+import { MAX_LINE_BYTES, MAX_LINES, MAX_TAIL_BYTES, OutputTail } from "../src/service/output-tail.ts";
+import { configSecrets, maskSecrets } from "../src/secrets.ts";
+import { modelIdProblem, isListableModelId } from "../src/model-id.ts";
+import { ServerProcess } from "../src/service/server-process.ts";
+import { collectStatus } from "../src/cli/status.ts";
 import {
   isAlive,
   matchesRecord,
   type PidRecord,
+  processStartTime,
+  reapOrphan,
   readRecord,
   recordPath,
   removeRecord,
@@ -256,6 +262,11 @@ function ownedPid(sup: Supervisor): number {
   return owned.pid;
 }
 
+/** The argv startEmulator gives a server (`serve --host 127.0.0.1 --port <port> <model>`). */
+function emulatorArgv(port: number, model: string): string[] {
+  return ["serve", "--host", "127.0.0.1", "--port", String(port), model];
+}
+
 /** A pid that existed and is gone (its process exited and was reaped). */
 async function deadPid(): Promise<number> {
   const child = spawn("true");
@@ -299,13 +310,13 @@ async function listen<T extends HttpServer | NetServer>(server: T, port: number)
 // ---------------------------------------------------------------------------------------------
 
 describe("starting inferrs on demand", () => {
-  test("spawns `inferrs serve <model> --host --port --device <args>` from PATH, waits for /health 200, then grants the lease", async () => {
+  test("spawns `inferrs serve --host --port --device <args> -- <model>` from PATH, waits for /health 200, then grants the lease", async () => {
     const r = await rig({ service: { args: ["--max-seq-len", "4096"] } });
     const lease = await r.sup.acquire(A, r.config);
 
     const [start, ...more] = starts(r.log);
     expect(more).toEqual([]);
-    expect(start.argv).toEqual(["serve", A, "--host", "127.0.0.1", "--port", String(r.port), "--device", "cpu", "--max-seq-len", "4096"]);
+    expect(start.argv).toEqual(["serve", "--host", "127.0.0.1", "--port", String(r.port), "--device", "cpu", "--max-seq-len", "4096", "--", A]);
     expect(await healthStatus(r.origin)).toBe(200);
     expect(await servedModel(r.origin)).toBe(A);
     // The supervisor waited for readiness itself: its last /health poll before the lease said 200.
@@ -336,14 +347,17 @@ describe("starting inferrs on demand", () => {
       pid: start.pid,
       ownerPid: process.pid,
       command: join(binDir, "inferrs"),
+      args: start.argv,
       port: r.port,
       model: A,
       startedAt: expect.any(Number),
+      processStart: processStartTime(start.pid),
       embedding: false,
       state: "ready",
       inflight: 1,
       lastUsedAt: expect.any(Number),
     });
+    expect(readRecord(r.recordFile)?.processStart).toMatch(/^\d+$/);
 
     lease.release();
     lease.release(); // idempotent
@@ -530,8 +544,8 @@ describe("the model pool (service.maxServers)", () => {
     (await r.sup.acquire(A, config)).release();
     (await r.sup.acquire(B, config)).release();
     const [a, b] = starts(r.log);
-    expect(a!.argv.slice(-4)).toEqual(["--max-seq-len", "8192", "--max-tokens", "512"]);
-    expect(b!.argv.slice(-4)).toEqual(["--max-tokens", "512", "--max-seq-len", "2048"]);
+    expect(a!.argv.slice(-6)).toEqual(["--max-seq-len", "8192", "--max-tokens", "512", "--", A]);
+    expect(b!.argv.slice(-6)).toEqual(["--max-tokens", "512", "--max-seq-len", "2048", "--", B]);
     expect(a!.argv).not.toContain("2048");
   });
 
@@ -678,7 +692,7 @@ describe("servers OpenClaw did not start", () => {
 
     const error = await errorOf(r.sup.acquire(B, r.config));
     expect(error.message).toContain(`inferrs at ${r.origin} serves ${A}, but inferrs/${B} was selected`);
-    expect(error.message).toContain("not started by OpenClaw, so OpenClaw will not stop it");
+    expect(error.message).toContain("that server was not started by OpenClaw (you run it), so OpenClaw will not stop it.");
     expect(error.message).toContain(`Select inferrs/${A}, or stop that server`);
     expect(error.message).toContain(`\`inferrs serve ${B} --host 127.0.0.1 --port ${port}\``);
     expect(r.sup.status()).toEqual({ servers: [], waiting: 0, spawns: 0 });
@@ -695,7 +709,7 @@ describe("servers OpenClaw did not start", () => {
     const r = await rig({ port });
 
     const error = await errorOf(r.sup.acquire(A, r.config));
-    expect(error.message).toContain("reports a failed model load (/health 500) and was not started by OpenClaw");
+    expect(error.message).toContain("reports a failed model load (/health 500), and that server was not started by OpenClaw (you run it)");
     expect(r.sup.status().spawns).toBe(0);
     expect(isGone(foreign.proc.pid!)).toBe(false);
   });
@@ -791,7 +805,7 @@ describe("start failures", () => {
     const error = await errorOf(absolute.sup.acquire(A, absolute.config));
     expect(error.message).toContain(`inferrs is not running at ${absolute.origin} (connection refused) and OpenClaw will not start it`);
     expect(error.message).toContain(
-      `the command "/nonexistent/bin/inferrs" was not found; install inferrs or set ${CONFIG}.service.command to its absolute path`,
+      `the command "/nonexistent/bin/inferrs" does not exist; install inferrs or set ${CONFIG}.service.command to its absolute path`,
     );
     expect(absolute.sup.status().spawns).toBe(0);
 
@@ -892,6 +906,29 @@ describe("crashes, stop and registrations", () => {
     expect(r.sup.status().servers).toEqual([]);
   });
 
+  test("stop() settles when the server and its group members ignore SIGTERM, with nothing else keeping the loop alive (case 5)", async () => {
+    const dir = makeTempDir("inferrs-stubborn-");
+    const log = join(dir, "requests.jsonl");
+    requestLogs.push(log);
+    const env = { ...baseEnv(), INFERRS_EMU_IGNORE_SIGTERM: "1", INFERRS_EMU_GROUP_MEMBERS: "3", INFERRS_EMU_REQUEST_LOG: log, INFERRS_EMU_LOAD_MS: "600000" };
+    // Plus a worker that left the group (its own session) and keeps the server's output pipes open.
+    const escapedPidFile = join(dir, "escaped.pid");
+    const command = executable(join(dir, "inferrs"), `#!/bin/sh\nsetsid sleep 30 &\necho $! > "${escapedPidFile}"\nexec "${inferrsBin}" "$@"\n`);
+    const port = await freePort();
+    const proc = new ServerProcess(command, ["serve", "--host", "127.0.0.1", "--port", String(port), "--", A], env as Record<string, string>, []);
+    await waitFor(() => proc.output.text().includes("Server listening on"), 20_000);
+    const escaped = Number(readFileSync(escapedPidFile, "utf8"));
+    cleanups.push(() => signalGroup(escaped, "SIGKILL"));
+    extraPids.push(escaped);
+    const began = Date.now();
+    await proc.stop(300);
+    expect(Date.now() - began).toBeLessThan(300 + 2000 + 500);
+    expect(proc.running).toBe(false);
+    expect(proc.exit).toEqual({ code: undefined, signal: "SIGKILL" });
+    // The whole group is gone; only the escaped worker remains (killed after the test).
+    expect(await waitFor(() => processesWithEnv([`INFERRS_EMU_REQUEST_LOG=${log}`]).every((pid) => pid === escaped), 3000)).toBe(true);
+  });
+
   test("attach()/detach(): the server is stopped only when the last registration detaches", async () => {
     const r = await rig();
     const detachFirst = r.sup.attach();
@@ -920,10 +957,12 @@ describe("orphans of a killed OpenClaw", () => {
     writeRecord(r.recordFile, {
       pid: orphan.proc.pid!,
       ownerPid: await deadPid(),
-      command: join(binDir, "inferrs"),
+      command: inferrsBin,
+      args: emulatorArgv(port, A),
       port,
       model: A,
       startedAt: Date.now(),
+      processStart: processStartTime(orphan.proc.pid!),
     });
 
     const lease = await r.sup.acquire(A, r.config);
@@ -980,7 +1019,16 @@ describe("orphans of a killed OpenClaw", () => {
     const other = await startEmulator({ model: A, port, hfHome });
     const owner = sleeper();
     const r = await rig({ port });
-    const record: PidRecord = { pid: other.proc.pid!, ownerPid: owner.pid!, command: inferrsBin, port, model: A, startedAt: Date.now() };
+    const record: PidRecord = {
+      pid: other.proc.pid!,
+      ownerPid: owner.pid!,
+      command: inferrsBin,
+      args: emulatorArgv(port, A),
+      port,
+      model: A,
+      startedAt: Date.now(),
+      processStart: processStartTime(other.proc.pid!),
+    };
     writeRecord(r.recordFile, record);
 
     const lease = await r.sup.acquire(A, r.config);
@@ -990,6 +1038,60 @@ describe("orphans of a killed OpenClaw", () => {
     lease.release();
   });
 
+  test("a record whose pid now runs a server the user started with the same command and port is never signalled (case 9)", async () => {
+    const port = await freePort();
+    const user = await startEmulator({ model: A, port, hfHome });
+    const r = await rig({ port });
+    const record: PidRecord = {
+      pid: user.proc.pid!,
+      ownerPid: await deadPid(),
+      command: inferrsBin,
+      args: emulatorArgv(port, A),
+      port,
+      model: A,
+      startedAt: Date.now() - 60_000,
+      processStart: "1", // the recorded server started at another time: this is not it
+    };
+    writeRecord(r.recordFile, record);
+    expect(reapOrphan(r.recordFile)).toBe(false);
+    expect(existsSync(r.recordFile)).toBe(false);
+
+    // A record from before start times were kept is dropped the same way, never acted on.
+    writeRecord(r.recordFile, { ...record, processStart: undefined });
+    const lease = await r.sup.acquire(A, r.config);
+    expect(r.sup.status()).toMatchObject({ spawns: 0, servers: [] });
+    expect(isGone(user.proc.pid!)).toBe(false);
+    expect(existsSync(r.recordFile)).toBe(false);
+    lease.release();
+  });
+
+  test("status tells who started the server: an orphan, another OpenClaw process, or the user", async () => {
+    const port = await freePort();
+    const server = await startEmulator({ model: A, port, hfHome });
+    await server.waitForHealth(200);
+    const r = await rig({ port });
+    const servers = async () => (await collectStatus(r.config, baseEnv(), r.stateDir)).servers;
+    expect(await servers()).toMatchObject([{ model: A, port, startedBy: "user" }]);
+    const record: PidRecord = {
+      pid: server.proc.pid!,
+      ownerPid: await deadPid(),
+      command: inferrsBin,
+      args: emulatorArgv(port, A),
+      port,
+      model: A,
+      startedAt: Date.now(),
+      processStart: processStartTime(server.proc.pid!),
+    };
+    writeRecord(r.recordFile, record);
+    expect(await servers()).toMatchObject([{ startedBy: "orphan", pid: server.proc.pid }]);
+    writeRecord(r.recordFile, { ...record, ownerPid: sleeper().pid! });
+    expect(await servers()).toMatchObject([{ startedBy: "other-openclaw", pid: server.proc.pid }]);
+    const error = await errorOf(r.sup.acquire(B, r.config));
+    expect(error.message).toContain(`that server was started by another OpenClaw process (pid ${readRecord(r.recordFile)!.ownerPid})`);
+    await server.stop();
+    expect(await servers()).toEqual([]);
+  });
+
   test("a record whose pid now belongs to another program is dropped without signalling it (pid reuse)", async () => {
     const unrelated = sleeper();
     const r = await rig();
@@ -997,9 +1099,11 @@ describe("orphans of a killed OpenClaw", () => {
       pid: unrelated.pid!,
       ownerPid: await deadPid(),
       command: inferrsBin,
+      args: emulatorArgv(r.port, A),
       port: r.port,
       model: A,
       startedAt: Date.now(),
+      processStart: processStartTime(unrelated.pid!),
     });
 
     const lease = await r.sup.acquire(A, r.config);
@@ -1010,20 +1114,21 @@ describe("orphans of a killed OpenClaw", () => {
 });
 
 describe("error output tails", () => {
-  test("secrets from service.env, the API key and token-looking values are masked in a failed load's output", async () => {
+  test("service.env values, the API key and token-looking values are masked in a failed load's output", async () => {
     const r = await rig({
       apiKey: "sk-local-9f8e7d6c",
-      service: { env: { HF_TOKEN: "s3cr3t-value-1234", MODEL_CACHE: "/srv/model-cache" } },
+      // A secret's variable name says nothing: every value of 6 characters or more is masked (case 8).
+      service: { env: { MY_CREDS: "s3cr3t-value-1234", SHARD: "3" } },
       env: {
         INFERRS_EMU_LOAD_FAIL:
           "401 Unauthorized for s3cr3t-value-1234 (Authorization: Bearer sk-local-9f8e7d6c; hub token: hf_AbCdEfGh12345678) " +
-          "fetching into /srv/model-cache",
+          "on shard 3",
       },
     });
     const error = await errorOf(r.sup.acquire(A, r.config));
 
     expect(error.message).toContain("Model load failed: 401 Unauthorized for <redacted> (Authorization: Bearer <redacted> hub token: <redacted>");
-    expect(error.message).toContain("fetching into /srv/model-cache"); // values of other service.env entries stay readable
+    expect(error.message).toContain("on shard 3"); // values too short to be a secret stay readable
     for (const secret of ["s3cr3t-value-1234", "sk-local-9f8e7d6c", "hf_AbCdEfGh12345678"]) expect(error.message).not.toContain(secret);
     expect(isGone(starts(r.log)[0].pid)).toBe(true);
   });
@@ -1042,12 +1147,65 @@ describe("OutputTail", () => {
     expect(tail.find(/line (\d+)/)?.[1]).toBe("45");
   });
 
-  test("masks given secrets (4 characters or more) and token-looking values", () => {
-    const tail = new OutputTail(["topsecret", "abc", ""]);
+  test("masks given secrets and token-looking values", () => {
+    const tail = new OutputTail(["topsecret", ""]);
     tail.push("x topsecret y abc\nAuthorization: bearer xyz123\napi_key=k1 password: p2 hf_1234567890abc\nunfinished topsecret");
     expect(tail.text()).toBe(
       "x <redacted> y abc\nAuthorization: bearer <redacted>\napi_key=<redacted> password: <redacted> <redacted>\nunfinished <redacted>",
     );
+  });
+
+  test("the secrets are the API key and every service.env value of 6 characters or more, whatever its name (case 8)", () => {
+    const config = resolveConfig({ apiKey: "k3y", service: { env: { MY_CREDS: "hunter22", RUST_LOG: "info", CUDA_VISIBLE_DEVICES: "0" } } });
+    expect(configSecrets(config)).toEqual(["k3y", "hunter22"]);
+    expect(maskSecrets("creds hunter22 key k3y log info", configSecrets(config))).toBe("creds <redacted> key <redacted> log info");
+  });
+
+  test("is bounded in bytes: a line, an unfinished line and the whole tail (case 6)", () => {
+    const tail = new OutputTail(["s3cr3t-across-the-cut"]);
+    // 3 MB without a newline, in 64 KB chunks as a pipe delivers them.
+    const chunk = "x".repeat(64 * 1024);
+    for (let i = 0; i < 48; i++) tail.push(chunk);
+    const unfinished = tail.text();
+    expect(Buffer.byteLength(unfinished)).toBeLessThan(MAX_LINE_BYTES + 64);
+    expect(unfinished).toMatch(new RegExp(`^x{${MAX_LINE_BYTES}} … \\(${48 * 64 * 1024 - MAX_LINE_BYTES} more bytes\\)$`));
+
+    // A secret across the cut is masked before the line is cut: no prefix of it is shown.
+    tail.push(`\n${"y".repeat(MAX_LINE_BYTES - 5)}s3cr3t-across-the-cut and more\n`);
+    expect(tail.text(1)).toBe(`${"y".repeat(MAX_LINE_BYTES - 5)}<reda … (${"cted> and more".length} more bytes)`);
+    expect(tail.text()).not.toContain("s3cr3");
+
+    for (let i = 0; i < 100; i++) tail.push(`${"z".repeat(5000)}\n`);
+    expect(Buffer.byteLength(tail.text(MAX_LINES))).toBeLessThanOrEqual(MAX_TAIL_BYTES);
+  });
+});
+
+describe("model ids (case 2)", () => {
+  test("flag-like ids and ids with control characters are always refused; path-like ones unless named under models", () => {
+    const none = resolveConfig({});
+    expect(modelIdProblem(A, none)).toBeUndefined();
+    expect(modelIdProblem("Qwen/Qwen3.5-0.8B", none)).toBeUndefined();
+    expect(modelIdProblem("--help", none)).toBe(
+      'The model id "--help" starts with "-", so inferrs would read it as a flag; select an inferrs/<org>/<model> id such as inferrs/google/gemma-4-E2B-it.',
+    );
+    expect(modelIdProblem("a\u0007b", none)).toContain("contains control characters");
+    for (const path of ["/etc/passwd", "../../etc", "./model", "org/../x", "~/models/x", "C:\\models"]) {
+      expect(modelIdProblem(path, none)).toContain("is a local path, and inferrs would load whatever that path holds");
+    }
+    const named = resolveConfig({ models: { "/srv/models/gemma": {}, "--x": {} } });
+    expect(modelIdProblem("/srv/models/gemma", named)).toBeUndefined();
+    expect(modelIdProblem("--x", named)).toContain('starts with "-"');
+    expect(["-x", "/a", "a/../b", "ok\n", A].filter(isListableModelId)).toEqual([A]);
+  });
+
+  test("acquire() refuses them before anything is spawned; a named local path goes after `--`", async () => {
+    const r = await rig();
+    for (const id of ["--max-seq-len=1", "../../etc"]) {
+      const error = await errorOf(r.sup.acquire(id, r.config));
+      expect(error.message).toMatch(/^The model id /);
+    }
+    expect(r.sup.status().spawns).toBe(0);
+    expect(starts(r.log)).toEqual([]);
   });
 });
 
@@ -1061,6 +1219,25 @@ describe("resolveCommand", () => {
     expect(resolveCommand(dir)).toBeUndefined();
     expect(resolveCommand("/nonexistent/inferrs")).toBeUndefined();
     expect(resolveCommand("tools/bin/inferrs", { PATH: projectDir })).toBeUndefined();
+  });
+
+  test("each unusable command gets its own reason (case 10)", () => {
+    const dir = makeTempDir("inferrs-cmd-");
+    const plain = join(dir, "plain");
+    writeFileSync(plain, "");
+    expect(lookUpCommand("tools/bin/inferrs")).toEqual({ problem: "relative" });
+    expect(lookUpCommand(plain)).toEqual({ problem: "not-executable" });
+    expect(lookUpCommand(dir)).toEqual({ problem: "not-a-file" });
+    expect(lookUpCommand("/nonexistent/inferrs")).toEqual({ problem: "not-found" });
+    expect(lookUpCommand("inferrs", { PATH: dir })).toEqual({ problem: "not-on-path" });
+    const config = (command: string) => resolveConfig({ service: { command } });
+    expect(whyNoAutoStart(config("tools/bin/inferrs"), lookUpCommand("tools/bin/inferrs"))).toBe(
+      `the command "tools/bin/inferrs" is a relative path, which would depend on the working directory; set ${CONFIG}.service.command to an absolute path or a bare name on PATH`,
+    );
+    expect(whyNoAutoStart(config(plain), lookUpCommand(plain))).toBe(
+      `the command ${JSON.stringify(plain)} is not executable by this user; run \`chmod +x ${plain}\` or set ${CONFIG}.service.command to the inferrs executable`,
+    );
+    expect(whyNoAutoStart(config(dir), lookUpCommand(dir))).toContain("is a directory, not an executable file");
   });
 
   test("a bare name is looked up on the given PATH, first match wins, relative PATH entries are skipped", () => {
@@ -1148,7 +1325,16 @@ describe("pid records", () => {
     const file = recordPath(dir, 8080);
     expect(file).toBe(join(dir, "plugins", "inferrs", "server-8080.json"));
 
-    const record: PidRecord = { pid: 12345, ownerPid: 678, command: inferrsBin, port: 8080, model: A, startedAt: 1 };
+    const record: PidRecord = {
+      pid: 12345,
+      ownerPid: 678,
+      command: inferrsBin,
+      args: emulatorArgv(8080, A),
+      port: 8080,
+      model: A,
+      startedAt: 1,
+      processStart: "42",
+    };
     writeRecord(file, record);
     expect(readRecord(file)).toEqual(record);
     removeRecord(file, 999);
@@ -1164,7 +1350,7 @@ describe("pid records", () => {
 
   test("a record matches only a live `serve` process on the recorded port", async () => {
     const live = sleeper();
-    const base = { ownerPid: 1, command: inferrsBin, port: 8080, model: A, startedAt: 1 };
+    const base = { ownerPid: 1, command: inferrsBin, args: emulatorArgv(8080, A), port: 8080, model: A, startedAt: 1, processStart: "1" };
     expect(isAlive(process.pid)).toBe(true);
     expect(isAlive(await deadPid())).toBe(false);
     expect(matchesRecord({ ...base, pid: await deadPid() })).toBe(false);
@@ -1174,8 +1360,8 @@ describe("pid records", () => {
 
   test("whyNoAutoStart: a non-loopback baseUrl is never started", () => {
     const config = resolveConfig({ baseUrl: "http://192.0.2.10:8080/v1" });
-    expect(whyNoAutoStart(config, inferrsBin)).toBe("baseUrl http://192.0.2.10:8080/v1 is not a loopback address");
-    expect(whyNoAutoStart(resolveConfig({}), inferrsBin)).toBeUndefined();
+    expect(whyNoAutoStart(config, { path: inferrsBin })).toBe("baseUrl http://192.0.2.10:8080/v1 is not a loopback address");
+    expect(whyNoAutoStart(resolveConfig({}), { path: inferrsBin })).toBeUndefined();
   });
 });
 

@@ -6,6 +6,7 @@ import { discoverModels } from "./discovery/catalog.ts";
 import { hubCacheDir } from "./discovery/hf-cache.ts";
 import { runtimeModelFor } from "./discovery/model-entry.ts";
 import type { ProviderPlugin, StreamFn } from "./host-types.ts";
+import { modelIdProblem } from "./model-id.ts";
 import { createStreamWrapper, type RequestDeps } from "./request/wrap-stream.ts";
 import type { Supervisor } from "./service/supervisor.ts";
 
@@ -38,8 +39,13 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
       return llm.streamSimple;
     },
   });
-  const dynamicModel = (ctx: { provider: string; modelId: string; config?: unknown }) =>
-    ctx.provider === PROVIDER_ID ? runtimeModelFor(ctx.modelId, loadConfig(ctx.config), hubCacheDir()) : undefined;
+  const dynamicModel = (ctx: { provider: string; modelId: string; config?: unknown }) => {
+    if (ctx.provider !== PROVIDER_ID) return undefined;
+    const config = loadConfig(ctx.config);
+    const problem = modelIdProblem(ctx.modelId, config);
+    if (problem) throw new Error(problem);
+    return runtimeModelFor(ctx.modelId, config, hubCacheDir());
+  };
 
   return {
     id: PROVIDER_ID,

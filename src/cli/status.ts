@@ -2,11 +2,12 @@
 // server: the ones OpenClaw started (this process, another OpenClaw process such as a running
 // gateway, or a killed one), read from their pid records, and a server the user runs on baseUrl.
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { resolveCommand } from "../service/command.ts";
+import { lookUpCommand } from "../service/command.ts";
 import { resolveDevice } from "../service/device.ts";
 import { whyNoAutoStart } from "../service/errors.ts";
 import { ownedServers, type OwnedServer } from "../service/owned-servers.ts";
 import { probeServer, type ServerState } from "../service/probe.ts";
+import type { StartedBy } from "../service/pid-record.ts";
 import type { Supervisor } from "../service/supervisor.ts";
 
 export type ServerReport = {
@@ -16,7 +17,7 @@ export type ServerReport = {
   pid: number | null;
   state: "loading" | "ready" | "failed" | "down" | "not-inferrs";
   /** this-openclaw: this process; other-openclaw: e.g. the running gateway; orphan: its OpenClaw was killed. */
-  startedBy: "this-openclaw" | "other-openclaw" | "orphan" | "user";
+  startedBy: StartedBy;
   ownerPid: number | null;
   embedding: boolean;
   inflight: number | null;
@@ -43,8 +44,8 @@ export async function collectStatus(
   stateDir: string,
   supervisor?: Supervisor,
 ): Promise<StatusReport> {
-  const resolved = resolveCommand(config.service.command, env);
-  const why = whyNoAutoStart(config, resolved);
+  const lookup = lookUpCommand(config.service.command, env);
+  const why = whyNoAutoStart(config, lookup);
   const owned = ownedServers(stateDir);
   const live = new Map(supervisor?.status().servers.map((server) => [server.pid, server]));
   const servers = await Promise.all(owned.map((server) => ownedReport(server, config, live.get(server.record.pid))));
@@ -60,7 +61,7 @@ export async function collectStatus(
   }
   return {
     baseUrl: config.baseUrl,
-    command: { configured: config.service.command, resolved: resolved ?? null },
+    command: { configured: config.service.command, resolved: lookup.path ?? null },
     autoStart: { enabled: !why, reason: why ?? null },
     device: resolveDevice(config.service.device),
     maxServers: config.service.maxServers,
@@ -119,15 +120,15 @@ function stateOf(state: ServerState): ServerReport["state"] {
 
 const STARTED_BY: Record<ServerReport["startedBy"], string> = {
   "this-openclaw": "this OpenClaw process",
-  "other-openclaw": "another OpenClaw process",
-  orphan: "an OpenClaw that is gone (reaped at the next start)",
+  "other-openclaw": "another OpenClaw process, which stops it",
+  orphan: "an OpenClaw process that is gone: an orphan, stopped by the next start",
   user: "you (OpenClaw uses it as it is and never stops it)",
 };
 
 export function formatStatus(report: StatusReport): string {
   const rows: Array<[string, string]> = [
     ["Base URL", report.baseUrl],
-    ["Command", report.command.resolved ?? `${report.command.configured} (not found)`],
+    ["Command", report.command.resolved ?? `${report.command.configured} (unusable: see On-demand start)`],
     ["On-demand start", report.autoStart.enabled ? `on, up to ${report.maxServers} server(s)` : `off: ${report.autoStart.reason}`],
     ["Device", report.device],
     ["Health", report.detail ? `${report.health} (${report.detail})` : report.health],

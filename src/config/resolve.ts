@@ -2,7 +2,7 @@
 // what the rest of the plugin needs (host/port of the base URL, loopback or not).
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
-import { PluginConfigSchema, type Device, type ModelOverride, type PluginConfigInput } from "./schema.ts";
+import { BASE_URL_PATTERN, PluginConfigSchema, type Device, type ModelOverride, type PluginConfigInput } from "./schema.ts";
 
 export const CONFIG_PATH = "plugins.entries.inferrs.config";
 
@@ -39,6 +39,9 @@ export class ConfigError extends Error {
 
 export function resolveConfig(raw: unknown): ResolvedConfig {
   const input = raw ?? {};
+  const baseUrl = (input as { baseUrl?: unknown }).baseUrl;
+  // Before the schema: its pattern error would say less, and quote a password.
+  if (typeof baseUrl === "string") parseBaseUrl(baseUrl);
   const firstError = Value.Errors(PluginConfigSchema, input).First();
   if (firstError) throw new ConfigError(describeError(firstError));
   const config = Value.Default(PluginConfigSchema, Value.Clone(input)) as PluginConfigInput;
@@ -78,24 +81,41 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
 
 const ServiceDefaults = PluginConfigSchema.properties.service;
 
+const BASE_URL = new RegExp(BASE_URL_PATTERN);
+
+/** Refuses what the schema's pattern refuses, one message per reason, and never quotes credentials. */
 function parseBaseUrl(value: string): URL {
-  let url: URL;
+  const shown = JSON.stringify(withoutCredentials(value));
+  const example = "e.g. http://127.0.0.1:8080/v1";
+  let url: URL | undefined;
   try {
     url = new URL(value);
   } catch {
+    // reported below
+  }
+  if (url && url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${CONFIG_PATH}.baseUrl is ${shown}: only http:// and https:// are allowed, ${example}.`);
+  }
+  if (url && (url.username || url.password || /^[^/]*\/\/[^/?#]*@/.test(value))) {
     throw new ConfigError(
-      `${CONFIG_PATH}.baseUrl is ${JSON.stringify(value)}, which is not a URL. Expected e.g. http://127.0.0.1:8080/v1.`,
+      `${CONFIG_PATH}.baseUrl is ${shown}: remove the user name and password from it (inferrs has no auth; ` +
+        `set ${CONFIG_PATH}.apiKey if a proxy in front of it needs a bearer token).`,
     );
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(
-      `${CONFIG_PATH}.baseUrl is ${JSON.stringify(value)}: only http:// and https:// are allowed, e.g. http://127.0.0.1:8080/v1.`,
-    );
+  if (url && (url.search || url.hash || /[?#]/.test(value))) {
+    throw new ConfigError(`${CONFIG_PATH}.baseUrl is ${shown}: remove the query or fragment.`);
   }
-  if (url.search || url.hash) {
-    throw new ConfigError(`${CONFIG_PATH}.baseUrl is ${JSON.stringify(value)}: remove the query or fragment.`);
+  if (!url || !BASE_URL.test(value)) {
+    throw new ConfigError(
+      `${CONFIG_PATH}.baseUrl is ${shown}, which is not a base URL: expected http:// or https:// in lower case, a host, a port and a path without spaces, ${example}.`,
+    );
   }
   return url;
+}
+
+/** A base URL as it may be printed: anything before an `@` in the authority is masked. */
+function withoutCredentials(value: string): string {
+  return value.replace(/^([^/]*\/\/)?[^/?#]*@/, "$1<redacted>@");
 }
 
 export function isLoopbackHost(hostname: string): boolean {

@@ -3,6 +3,15 @@
 import { Kind, Type, TypeRegistry, type SchemaOptions, type Static } from "@sinclair/typebox";
 
 export const INPUT_KINDS = ["text", "image"] as const;
+
+/**
+ * What a base URL may look like, as JSON Schema sees it (so `openclaw config validate` and
+ * `config set` refuse the rest too): http(s)://, a host without user name or password, an
+ * optional path, no query or fragment, no spaces or backslashes.
+ */
+export const BASE_URL_PATTERN = "^https?://[^\\s/?#@\\\\]+(/[^\\s?#\\\\]*)?$";
+/** Node's timers overflow past 2^31 - 1 ms (and then fire at once). */
+export const MAX_TIMER_MS = 2147483647;
 export const DEVICES = ["auto", "cpu", "cuda", "metal"] as const;
 
 // A string enum as plain JSON Schema `{"type":"string","enum":[...]}`: OpenClaw's own validator
@@ -69,11 +78,17 @@ const ServiceSchema = Type.Object(
       Type.Record(Type.String(), Type.String(), { default: {}, description: "Extra environment for the server." }),
     ),
     readyTimeoutMs: Type.Optional(
-      Type.Integer({ minimum: 1000, default: 180000, description: "How long a start may take (download and load)." }),
+      Type.Integer({
+        minimum: 1000,
+        maximum: MAX_TIMER_MS,
+        default: 180000,
+        description: "How long a start may take (download and load).",
+      }),
     ),
     idleStopMs: Type.Optional(
       Type.Integer({
         minimum: 0,
+        maximum: MAX_TIMER_MS,
         default: 0,
         description: "Stop the server this long after the last request; 0 keeps it until OpenClaw exits.",
       }),
@@ -103,8 +118,9 @@ export const PluginConfigSchema = Type.Object(
     baseUrl: Type.Optional(
       Type.String({
         minLength: 1,
+        pattern: BASE_URL_PATTERN,
         default: "http://127.0.0.1:8080/v1",
-        description: "inferrs OpenAI-compatible base URL, ending in /v1.",
+        description: "inferrs OpenAI-compatible base URL, ending in /v1: http(s), no user name or password, no query or fragment.",
       }),
     ),
     apiKey: Type.Optional(

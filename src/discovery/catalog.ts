@@ -1,6 +1,7 @@
 // Live model discovery: what inferrs lists, else what it could serve (the local Hugging Face
 // cache), plus every model named in the plugin config — each turned into a full model entry.
 import type { ResolvedConfig } from "../config/resolve.ts";
+import { isListableModelId, modelIdProblem } from "../model-id.ts";
 import { hubCacheDir, listCachedModelIds } from "./hf-cache.ts";
 import { modelEntryFor, type ModelEntry } from "./model-entry.ts";
 import { DiscoveryError, fetchServerModels } from "./server-models.ts";
@@ -35,8 +36,16 @@ export async function discoverModels(
     ids = listCachedModelIds(hubDir);
     warnings.push(`${error.message}. ${offlineHint(config, ids.length, hubDir)}`);
   }
-  const configured = Object.keys(config.models).filter((id) => !ids.includes(id));
-  const models = [...ids, ...configured].map((id) => modelEntryFor(id, config, hubDir));
+  const listable = ids.filter(isListableModelId);
+  const configured = Object.keys(config.models).filter((id) => !listable.includes(id) && !modelIdProblem(id, config));
+  const skipped = ids.length - listable.length + Object.keys(config.models).filter((id) => modelIdProblem(id, config)).length;
+  if (skipped) {
+    warnings.push(
+      `skipped ${skipped} model ids that look like flags or local paths or contain control characters ` +
+        `(a local model is served only when its path is named under plugins.entries.inferrs.config.models)`,
+    );
+  }
+  const models = [...listable, ...configured].map((id) => modelEntryFor(id, config, hubDir));
   if (models.length === 0) {
     warnings.push(
       `No inferrs models found: the server lists none and the Hugging Face cache ${hubDir} is empty. ` +

@@ -38,7 +38,7 @@ export async function fetchServerModels(
     });
     if (response.statusCode !== 200) {
       await response.body.dump();
-      throw new DiscoveryError("http", `GET ${url} answered HTTP ${response.statusCode}; is this an inferrs server?`);
+      throw new DiscoveryError("http", `GET ${url} answered HTTP ${response.statusCode}, which inferrs never does: check that baseUrl points at inferrs and ends in /v1`);
     }
     body = await readCapped(response.body, url);
   } catch (error) {

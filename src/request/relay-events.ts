@@ -1,28 +1,44 @@
-// Hands the host transport's events on as they come, turning inferrs' in-band failures into
-// errors OpenClaw acts on instead of answers.
+// Hands the host transport's events on as they come, turning inferrs' in-band failures and
+// streams cut short into errors OpenClaw acts on instead of answers.
 import type { StreamEvent } from "../host-types.ts";
+import { probeHealth } from "../service/probe.ts";
+import type { Lease } from "../service/supervisor.ts";
 import type { EventChannel } from "./event-channel.ts";
 
 /** What the host reports for inferrs' `finish_reason: "error"`. */
 const HOST_ENGINE_ERROR = "Provider finish_reason: error";
+const GONE_PROBE_MS = 500;
 
-/** How the server that served the request ended, if it died on its own (see Lease.serverExit). */
-type ServerExit = () => Promise<string | undefined>;
+/** The server a request went to (its lease). */
+type ServedBy = Pick<Lease, "baseUrl" | "serverExit">;
 
-export async function relayEvents(source: AsyncIterable<StreamEvent>, out: EventChannel, serverExit: ServerExit): Promise<void> {
+export class StreamCutError extends Error {
+  override name = "InferrsStreamCutError";
+}
+
+export async function relayEvents(
+  source: AsyncIterable<StreamEvent>,
+  out: EventChannel,
+  server: ServedBy,
+): Promise<void> {
   // inferrs sends `Error: <msg>` as content in the same chunk as finish_reason "error": hold a
   // delta that starts like that until the next event shows whether it is an answer or the error.
   let held: StreamEvent | undefined;
+  let answering = false;
+  let finished = false;
   for await (const event of source) {
     if (held && !isEngineError(event)) out.push(held);
     held = undefined;
+    if (event.type === "done" || event.type === "error") finished = true;
+    else answering = true; // `start` comes once the server accepted the request
     if (event.type === "text_delta" && event.delta.startsWith("Error: ")) {
       held = event;
       continue;
     }
-    out.push(await explainFailure(event, serverExit));
+    out.push(await explainFailure(event, server, answering));
   }
   if (held) out.push(held);
+  if (!finished) throw new StreamCutError(await cutShort("the stream ended without a final event", server));
 }
 
 function isEngineError(event: StreamEvent): boolean {
@@ -31,11 +47,15 @@ function isEngineError(event: StreamEvent): boolean {
 
 /**
  * An engine failure carries inferrs' own words, keeping "finish_reason: error" so failover still
- * classifies it as a server error; a server that died mid-stream is named as such. The failed
- * message has no content: a partial answer must not pass for an answer (`infer model run` would
- * print it and exit 0).
+ * classifies it as a server error. A stream cut short names why: our server died, or the connection
+ * closed mid-answer (whoever runs the server). The failed message has no content: a partial answer
+ * must not pass for an answer (`infer model run` would print it and exit 0).
  */
-async function explainFailure(event: StreamEvent, serverExit: ServerExit): Promise<StreamEvent> {
+async function explainFailure(
+  event: StreamEvent,
+  server: ServedBy,
+  answering: boolean,
+): Promise<StreamEvent> {
   if (event.type !== "error" || event.reason !== "error") return event;
   const message = event.error;
   if (message.errorMessage === HOST_ENGINE_ERROR) {
@@ -46,14 +66,19 @@ async function explainFailure(event: StreamEvent, serverExit: ServerExit): Promi
       error: { ...message, content: [], errorMessage: `inferrs engine error (finish_reason: error): ${detail}` },
     };
   }
-  const crash = await serverExit();
-  if (!crash) return event;
-  return {
-    ...event,
-    error: {
-      ...message,
-      content: [],
-      errorMessage: `${message.errorMessage ?? "stream failed"} — inferrs exited mid-stream (${crash}); the next request starts it again.`,
-    },
-  };
+  if (!answering && message.content.length === 0) return event; // refused before any answer: the host's words say it
+  const detail = message.errorMessage ?? "stream failed";
+  return { ...event, error: { ...message, content: [], errorMessage: await cutShort(detail, server) } };
+}
+
+async function cutShort(detail: string, server: ServedBy): Promise<string> {
+  const crash = await server.serverExit();
+  if (crash) return `${detail} — inferrs exited mid-stream (${crash}); the next request starts it again.`;
+  const origin = new URL(server.baseUrl).origin;
+  const gone = (await probeHealth(origin, GONE_PROBE_MS)).kind === "down";
+  return (
+    `${detail} — the answer from inferrs at ${origin} was cut off: ` +
+    (gone ? "the server exited mid-answer (it no longer answers)" : "the connection closed mid-answer") +
+    ". The partial answer was dropped; retry the request."
+  );
 }

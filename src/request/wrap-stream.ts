@@ -47,7 +47,7 @@ export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
                 : patched;
             },
           });
-          await relayEvents(source, out, lease.serverExit);
+          await relayEvents(source, out, lease);
         } finally {
           lease.release();
         }

@@ -2,22 +2,39 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 
-export function resolveCommand(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (isAbsolute(command)) return isExecutableFile(command) ? command : undefined;
-  if (command.includes("/")) return undefined; // relative paths depend on the cwd: refuse them
+export type CommandProblem = "relative" | "not-found" | "not-on-path" | "not-a-file" | "not-executable";
+
+export type CommandLookup = { path: string } | { path?: undefined; problem: CommandProblem };
+
+/** The executable's absolute path, or why there is none. */
+export function lookUpCommand(command: string, env: NodeJS.ProcessEnv = process.env): CommandLookup {
+  if (isAbsolute(command)) {
+    const problem = fileProblem(command);
+    return problem ? { problem } : { path: command };
+  }
+  if (command.includes("/")) return { problem: "relative" }; // depends on the cwd: refuse it
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     if (!dir || !isAbsolute(dir)) continue;
     const candidate = join(dir, command);
-    if (isExecutableFile(candidate)) return candidate;
+    if (!fileProblem(candidate)) return { path: candidate };
   }
-  return undefined;
+  return { problem: "not-on-path" };
 }
 
-function isExecutableFile(path: string): boolean {
+export function resolveCommand(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return lookUpCommand(command, env).path;
+}
+
+function fileProblem(path: string): "not-found" | "not-a-file" | "not-executable" | undefined {
+  try {
+    if (!statSync(path).isFile()) return "not-a-file";
+  } catch {
+    return "not-found";
+  }
   try {
     accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
+    return undefined;
   } catch {
-    return false;
+    return "not-executable";
   }
 }

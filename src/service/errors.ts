@@ -1,5 +1,7 @@
 // Errors of the on-demand server, each saying what happened and how to fix it.
 import { CONFIG_PATH, type ResolvedConfig } from "../config/resolve.ts";
+import type { CommandLookup, CommandProblem } from "./command.ts";
+import type { StartedBy } from "./pid-record.ts";
 
 export class InferrsServiceError extends Error {
   override name = "InferrsServiceError";
@@ -16,30 +18,58 @@ export function notRunning(config: ResolvedConfig, model: string, reason: string
   );
 }
 
-export function whyNoAutoStart(config: ResolvedConfig, commandPath: string | undefined): string | undefined {
+export function whyNoAutoStart(config: ResolvedConfig, command: CommandLookup): string | undefined {
   if (config.service.autoStart === false) return `${CONFIG_PATH}.service.autoStart is false`;
   if (!config.loopback) return `baseUrl ${config.baseUrl} is not a loopback address`;
-  if (!commandPath) {
-    return (
-      `the command ${JSON.stringify(config.service.command)} was not found` +
-      (config.service.command.includes("/") ? "" : " on PATH") +
-      `; install inferrs or set ${CONFIG_PATH}.service.command to its absolute path`
-    );
-  }
+  if ("problem" in command) return commandProblem(config.service.command, command.problem);
   return undefined;
 }
 
-export function foreignModel(config: ResolvedConfig, served: string, selected: string): InferrsServiceError {
+function commandProblem(command: string, problem: CommandProblem): string {
+  const name = JSON.stringify(command);
+  const key = `${CONFIG_PATH}.service.command`;
+  switch (problem) {
+    case "relative":
+      return `the command ${name} is a relative path, which would depend on the working directory; set ${key} to an absolute path or a bare name on PATH`;
+    case "not-on-path":
+      return `the command ${name} was not found on PATH; install inferrs or set ${key} to its absolute path`;
+    case "not-found":
+      return `the command ${name} does not exist; install inferrs or set ${key} to its absolute path`;
+    case "not-a-file":
+      return `the command ${name} is a directory, not an executable file; set ${key} to the inferrs executable`;
+    case "not-executable":
+      return `the command ${name} is not executable by this user; run \`chmod +x ${command}\` or set ${key} to the inferrs executable`;
+  }
+}
+
+/** Who runs a server that this OpenClaw process did not start, and so will not stop. */
+function notOurs(owner: { startedBy: StartedBy; ownerPid?: number }): string {
+  switch (owner.startedBy) {
+    case "other-openclaw":
+      return `that server was started by another OpenClaw process (pid ${owner.ownerPid}), which stops it when it exits or goes idle; this process will not stop it`;
+    case "orphan":
+      return `that server was left behind by an OpenClaw process that is gone (pid ${owner.ownerPid}); the next start on this port stops it`;
+    default:
+      return "that server was not started by OpenClaw (you run it), so OpenClaw will not stop it";
+  }
+}
+
+export function foreignModel(
+  config: ResolvedConfig,
+  served: string,
+  selected: string,
+  owner: { startedBy: StartedBy; ownerPid?: number },
+): InferrsServiceError {
   return new InferrsServiceError(
-    `inferrs at ${config.origin} serves ${served}, but inferrs/${selected} was selected, and that server was not ` +
-      `started by OpenClaw, so OpenClaw will not stop it. Select inferrs/${served}, or stop that server ` +
-      `(OpenClaw then starts ${selected} itself), or run it with \`${serveHint(config, selected)}\`.`,
+    `inferrs at ${config.origin} serves ${served}, but inferrs/${selected} was selected, and ${notOurs(owner)}. ` +
+      `Select inferrs/${served}, or stop that server (OpenClaw then starts ${selected} itself), ` +
+      `or run it with \`${serveHint(config, selected)}\`.`,
   );
 }
 
-export function foreignFailed(config: ResolvedConfig): InferrsServiceError {
+export function foreignFailed(config: ResolvedConfig, owner: { startedBy: StartedBy; ownerPid?: number }): InferrsServiceError {
   return new InferrsServiceError(
-    `inferrs at ${config.origin} reports a failed model load (/health 500) and was not started by OpenClaw. ` +
+    `inferrs at ${config.origin} reports a failed model load (/health 500), and ${notOurs(owner)}. ` +
       `Check its log for "Model load failed", then restart it.`,
   );
 }

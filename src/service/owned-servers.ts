@@ -1,25 +1,21 @@
 // The inferrs servers OpenClaw started, seen from any OpenClaw process through their pid records:
 // for `openclaw inferrs status` and `openclaw inferrs stop` beside (or without) a running gateway.
-import { isAlive, listRecords, matchesRecord, removeRecord, type PidRecord } from "./pid-record.ts";
+import { isAlive, listRecords, matchesRecord, recordedServer, removeRecord, type PidRecord, type StartedBy } from "./pid-record.ts";
 import { sameModel } from "./probe.ts";
 import { signalGroup, STOP_GRACE_MS } from "./server-process.ts";
 
 export type OwnedServer = {
   file: string;
   record: PidRecord;
-  startedBy: "this-openclaw" | "other-openclaw" | "orphan";
+  startedBy: Exclude<StartedBy, "user">;
 };
 
 /** Records whose process still runs the server they describe; stale records are skipped. */
 export function ownedServers(stateDir: string): OwnedServer[] {
-  return listRecords(stateDir)
-    .filter(({ record }) => matchesRecord(record))
-    .map(({ file, record }) => ({
-      file,
-      record,
-      startedBy:
-        record.ownerPid === process.pid ? "this-openclaw" : isAlive(record.ownerPid) ? "other-openclaw" : "orphan",
-    }));
+  return listRecords(stateDir).flatMap(({ file }) => {
+    const found = recordedServer(file);
+    return found ? [{ file, record: found.record, startedBy: found.startedBy as OwnedServer["startedBy"] }] : [];
+  });
 }
 
 /**

@@ -6,13 +6,17 @@ import { OutputTail } from "./output-tail.ts";
 export type ExitInfo = { code: number | undefined; signal: string | undefined };
 
 export const STOP_GRACE_MS = 3000;
+/** How long stop() waits for the exit after SIGKILL before it gives up waiting. */
+const KILL_WAIT_MS = 2000;
 
 export class ServerProcess {
   readonly pid: number;
   readonly startedAt = Date.now();
   readonly output: OutputTail;
-  /** Settles when the process has exited, for whatever reason. */
+  /** Settles when the process has exited and its output is read, for whatever reason. */
   readonly exited: Promise<ExitInfo>;
+  /** Settles at the process's exit event, without waiting for its output pipes to close. */
+  private readonly gone: Promise<void>;
   exit: ExitInfo | undefined;
   private readonly child: ResultPromise;
 
@@ -36,6 +40,15 @@ export class ServerProcess {
       (stream as unknown as { unref?: () => void })?.unref?.();
     }
     this.child.unref();
+    // The exit event, not execa's result: that also waits for the pipes, which a member of the
+    // process group that outlives the server keeps open.
+    this.gone = new Promise((resolve) => {
+      this.child.once("exit", (code, signal) => {
+        this.exit ??= { code: code ?? undefined, signal: signal ?? undefined };
+        resolve();
+      });
+      this.child.once("error", () => resolve());
+    });
     this.exited = this.child.then(
       (result) => {
         // With reject: false, a failed spawn (ENOENT from a missing #! interpreter, EACCES) lands
@@ -43,11 +56,11 @@ export class ServerProcess {
         if (result.exitCode === undefined && result.signal === undefined && result.shortMessage) {
           this.output.push(`${result.shortMessage}\n`);
         }
-        return (this.exit = { code: result.exitCode, signal: result.signal });
+        return (this.exit ??= { code: result.exitCode, signal: result.signal });
       },
       (error: { exitCode?: number; signal?: string; shortMessage?: string }) => {
         if (error.shortMessage) this.output.push(`${error.shortMessage}\n`);
-        return (this.exit = { code: error.exitCode, signal: error.signal });
+        return (this.exit ??= { code: error.exitCode, signal: error.signal });
       },
     );
   }
@@ -56,24 +69,31 @@ export class ServerProcess {
     return this.exit === undefined && this.pid > 0;
   }
 
-  /** SIGTERM to the process group, SIGKILL after the grace period; resolves once it is gone. */
+  /**
+   * SIGTERM to the process group, SIGKILL after the grace period; resolves once the process is gone,
+   * and always settles: whatever the group does with SIGTERM, and even if members that left the
+   * group keep its output pipes open.
+   */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     if (!this.running) return;
-    // Unref'd, the child's exit event would not keep a one-shot CLI alive until it comes.
-    this.child.ref();
-    signalGroup(this.pid, "SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const killed = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        signalGroup(this.pid, "SIGKILL");
-        resolve();
-      }, graceMs);
-    });
-    await Promise.race([this.exited, killed]);
-    clearTimeout(timer);
-    await this.exited;
-    // Workers of a daemon-mode server may outlive their parent: clear the group. Only the group:
-    // the pid itself has been reaped by now and may already belong to another process.
+    // The child and its pipes are unref'd: with nothing referenced, a one-shot CLI awaiting this
+    // would end with an unsettled top-level await (exit code 13, no message). This timer keeps the
+    // process alive until stop() settles, and bounds the wait.
+    let keepAlive: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => (keepAlive = setTimeout(resolve, graceMs + KILL_WAIT_MS)));
+    try {
+      signalGroup(this.pid, "SIGTERM");
+      let grace: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs)));
+      await Promise.race([this.gone, graceOver]);
+      clearTimeout(grace);
+      if (this.running) signalGroup(this.pid, "SIGKILL");
+      await Promise.race([this.gone, gaveUp]);
+    } finally {
+      clearTimeout(keepAlive);
+    }
+    // Members of the group may outlive the leader (workers of a daemon-mode server): clear the
+    // group. Only the group: the pid itself has been reaped by now and may belong to another process.
     try {
       process.kill(-this.pid, "SIGKILL");
     } catch {

@@ -5,15 +5,26 @@
 // stops, and never adopts or stops a server it did not start.
 import { modelSettings, type ModelSettings } from "../config/model-settings.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { resolveCommand } from "./command.ts";
-import { resolveDevice } from "./device.ts";
+import { modelIdProblem } from "../model-id.ts";
+import { configSecrets } from "../secrets.ts";
+import { lookUpCommand } from "./command.ts";
 import * as errors from "./errors.ts";
 import { freePort } from "./free-port.ts";
 import { describeProgress, watchLoad, type LoadProgress } from "./load-progress.ts";
-import { isAlive, listRecords, matchesRecord, recordPath, removeRecord, writeRecord, type PidRecord } from "./pid-record.ts";
+import {
+  listRecords,
+  processStartTime,
+  reapOrphan,
+  recordPath,
+  removeRecord,
+  startedBy,
+  writeRecord,
+  type PidRecord,
+} from "./pid-record.ts";
 import { probeServer, sameModel } from "./probe.ts";
 import { NotReadyError, waitForHealth } from "./readiness.ts";
-import { ServerProcess, signalGroup, STOP_GRACE_MS } from "./server-process.ts";
+import { serveArgv } from "./serve-argv.ts";
+import { ServerProcess, STOP_GRACE_MS } from "./server-process.ts";
 
 export type Lease = {
   /** The `/v1` base URL of the server that serves the model. */
@@ -50,8 +61,6 @@ type Logger = { info(message: string): void; warn(message: string): void };
 const CRASH_WAIT_MS = 500;
 /** How long a server the user runs is trusted to keep serving the model it was seen serving. */
 const FOREIGN_RECHECK_MS = 2000;
-/** Environment entries whose values are masked in the output quoted in errors. */
-const SECRET_ENV_NAME = /token|key|secret|password|auth/i;
 
 /** One server of the pool, from the moment its start is decided until it has stopped. */
 type Slot = {
@@ -65,6 +74,8 @@ type Slot = {
   proc: ServerProcess | undefined;
   command: string;
   args: string[];
+  /** The kernel's start time of the server process, for its pid record. */
+  processStart: string | undefined;
   recordFile: string;
   leases: number;
   /** Chosen to make room: takes no new lease and stops once its leases are released. */
@@ -109,6 +120,8 @@ export class Supervisor {
    * never stopped or swapped out while a lease is held.
    */
   acquire(model: string, config: ResolvedConfig, options: AcquireOptions = {}): Promise<Lease> {
+    const problem = modelIdProblem(model, config);
+    if (problem) return Promise.reject(new errors.InferrsServiceError(problem));
     const embedding = options.embedding === true;
     // Hot paths, no round trip: our own live server for this model, or a server the user runs,
     // seen serving this model a moment ago.
@@ -276,6 +289,7 @@ export class Supervisor {
       proc: undefined,
       command: config.service.command,
       args: [],
+      processStart: undefined,
       recordFile: "",
       leases: 0,
       draining: false,
@@ -304,8 +318,10 @@ export class Supervisor {
         slot.state = "ready";
         this.saveRecords();
       } catch (error) {
+        // Take the waiters first: retire() schedules again, and would start the model once more for them.
+        const group = this.takeGroup(model, embedding);
         await this.retire(slot);
-        for (const waiter of this.takeGroup(model, embedding)?.waiters ?? []) waiter.reject(error);
+        for (const waiter of group?.waiters ?? []) waiter.reject(error);
       }
       this.schedule();
     })();
@@ -341,9 +357,9 @@ export class Supervisor {
           return "foreign";
         }
         if (config.service.maxServers > 1) return "taken";
-        throw errors.foreignModel(config, state.served, model);
+        throw errors.foreignModel(config, state.served, model, startedBy(recordPath(this.stateDir, config.port)));
       case "failed":
-        throw errors.foreignFailed(config);
+        throw errors.foreignFailed(config, startedBy(recordPath(this.stateDir, config.port)));
       case "foreign-http":
         throw errors.notInferrs(config, state.status);
       case "loading":
@@ -354,33 +370,22 @@ export class Supervisor {
   /** Spawns `inferrs serve` for the slot and waits for /health 200, reporting progress. */
   private async startServer(slot: Slot): Promise<void> {
     const { config, model } = slot;
-    const command = resolveCommand(config.service.command, this.env);
-    const why = errors.whyNoAutoStart(config, command);
-    if (why || !command) throw errors.notRunning(config, model, "connection refused", why ?? "");
+    const lookup = lookUpCommand(config.service.command, this.env);
+    const why = errors.whyNoAutoStart(config, lookup);
+    const command = lookup.path;
+    if (why || command === undefined) throw errors.notRunning(config, model, "connection refused", why ?? "");
     if (slot.cancelled) throw cancelledStart(model);
 
-    const args = [
-      "serve",
-      model,
-      "--host",
-      config.host,
-      "--port",
-      String(slot.port),
-      "--device",
-      resolveDevice(config.service.device),
-      ...slot.settings.args,
-    ];
-    const secrets = [
-      config.apiKey ?? "",
-      ...Object.entries(slot.settings.env)
-        .filter(([name]) => SECRET_ENV_NAME.test(name))
-        .map(([, value]) => value),
-    ];
-    const proc = new ServerProcess(command, args, { ...this.env, ...slot.settings.env } as Record<string, string>, secrets);
+    const args = serveArgv(model, config, { port: slot.port, args: slot.settings.args });
+    const env = { ...this.env, ...slot.settings.env } as Record<string, string>;
+    const proc = new ServerProcess(command, args, env, configSecrets(config));
     this.spawns++;
     Object.assign(slot, { proc, command, args, recordFile: recordPath(this.stateDir, slot.port) });
-    if (proc.pid > 0) this.installExitHook();
-    this.saveRecords();
+    if (proc.pid > 0) {
+      slot.processStart = processStartTime(proc.pid);
+      this.writeSlotRecord(slot); // at once: a kill of OpenClaw right after the spawn must leave a record
+      this.installExitHook();
+    }
 
     const abort = new AbortController();
     void proc.exited.then((exit) => {
@@ -437,16 +442,9 @@ export class Supervisor {
     this.schedule();
   }
 
-  /** Stops servers a killed OpenClaw left behind (pid record, owner gone). */
+  /** Stops servers a killed OpenClaw left behind (pid record, owner gone, process provably the recorded one). */
   private reapOrphans(): void {
-    for (const { file, record } of listRecords(this.stateDir)) {
-      if (record.ownerPid === process.pid || isAlive(record.ownerPid)) continue;
-      if (matchesRecord(record)) {
-        signalGroup(record.pid, "SIGTERM");
-        signalGroup(record.pid, "SIGKILL");
-      }
-      removeRecord(file, record.pid);
-    }
+    for (const { file } of listRecords(this.stateDir)) reapOrphan(file);
   }
 
   /** Writes the pid records with their live state, once per tick, for status from other processes. */
@@ -454,29 +452,33 @@ export class Supervisor {
     if (this.recordFlush) return;
     this.recordFlush = setImmediate(() => {
       this.recordFlush = undefined;
-      for (const slot of this.slots) {
-        if (!slot.proc || slot.proc.pid <= 0 || slot.state === "stopping" || !slot.proc.running) continue;
-        const record: PidRecord = {
-          pid: slot.proc.pid,
-          ownerPid: process.pid,
-          command: slot.command,
-          port: slot.port,
-          model: slot.model,
-          startedAt: slot.proc.startedAt,
-          embedding: slot.embedding,
-          state: slot.state === "ready" ? "ready" : "loading",
-          inflight: slot.leases,
-          lastUsedAt: slot.lastUsed,
-        };
-        try {
-          writeRecord(slot.recordFile, record);
-        } catch {
-          // Unwritable state dir: only the reaping after a killed OpenClaw is lost. The exit hook
-          // and stop() still stop the server.
-        }
-      }
+      for (const slot of this.slots) this.writeSlotRecord(slot);
     });
     this.recordFlush.unref();
+  }
+
+  private writeSlotRecord(slot: Slot): void {
+    if (!slot.proc || slot.proc.pid <= 0 || slot.state === "stopping" || !slot.proc.running) return;
+    const record: PidRecord = {
+      pid: slot.proc.pid,
+      ownerPid: process.pid,
+      command: slot.command,
+      args: slot.args,
+      port: slot.port,
+      model: slot.model,
+      startedAt: slot.proc.startedAt,
+      processStart: slot.processStart,
+      embedding: slot.embedding,
+      state: slot.state === "ready" ? "ready" : "loading",
+      inflight: slot.leases,
+      lastUsedAt: slot.lastUsed,
+    };
+    try {
+      writeRecord(slot.recordFile, record);
+    } catch {
+      // Unwritable state dir: only the reaping after a killed OpenClaw is lost. The exit hook and
+      // stop() still stop the server.
+    }
   }
 
   private installExitHook(): void {

@@ -1,6 +1,7 @@
 // Entry point of the inferrs emulator: `inferrs serve [OPTIONS] [MODEL]` (run through tools/bin/inferrs).
 // Startup follows server.rs `run`: log, start the load in the background, log
 // "Server listening on H:P", then bind (a bind failure exits 1 after that line).
+import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseCli, type ServeArgs } from "./clap.ts";
@@ -62,10 +63,24 @@ export async function serve(args: ServeArgs, knobs: Knobs, env: NodeJS.ProcessEn
     }
   }
 
+  if (knobs.ignoreSigterm) process.on("SIGTERM", () => log.info("inferrs", "SIGTERM ignored"));
+  startGroupMembers(knobs);
+
   const server = createApp({ ...ctx, requestLog, slot });
   log.info("inferrs::server", `Server listening on ${args.host}:${port}`);
   server.on("error", (e: NodeJS.ErrnoException) => fail(bindErrorText(e)));
   server.listen({ port, host: args.host });
+}
+
+/**
+ * Helper processes in this process group that hold its stdout and stderr open (as workers of a
+ * daemon-mode inferrs do). They end when the server is gone, checked every 50 ms, unless killed.
+ */
+function startGroupMembers(knobs: Knobs): void {
+  const code =
+    `${knobs.ignoreSigterm ? 'process.on("SIGTERM", () => {});' : ""}` +
+    `const parent = ${process.pid}; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 50);`;
+  for (let i = 0; i < knobs.groupMembers; i++) spawn(process.execPath, ["-e", code], { stdio: "inherit" });
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {

@@ -43,6 +43,10 @@ export interface Knobs {
   context?: number;
   /** Pretend this GPU backend is present ("cuda" or "metal"); otherwise only the CPU exists. */
   gpu?: "cuda" | "metal";
+  /** Ignore SIGTERM (only SIGKILL ends the process); group members started by groupMembers too. */
+  ignoreSigterm: boolean;
+  /** Extra processes started in the server's process group, sharing its stdout and stderr. */
+  groupMembers: number;
 }
 
 function int(value: string | undefined, name: string): number | undefined {
@@ -70,6 +74,8 @@ export function readKnobs(env: NodeJS.ProcessEnv = process.env): Knobs {
     engineErrorAfterTokens: int(env.INFERRS_EMU_ENGINE_ERROR_AFTER_TOKENS, "INFERRS_EMU_ENGINE_ERROR_AFTER_TOKENS") ?? 0,
     context: int(env.INFERRS_EMU_CONTEXT, "INFERRS_EMU_CONTEXT"),
     gpu: gpu ? (gpu as "cuda" | "metal") : undefined,
+    ignoreSigterm: env.INFERRS_EMU_IGNORE_SIGTERM === "1",
+    groupMembers: int(env.INFERRS_EMU_GROUP_MEMBERS, "INFERRS_EMU_GROUP_MEMBERS") ?? 0,
   };
 }
 
