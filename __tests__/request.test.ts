@@ -93,7 +93,7 @@ function harness(events: StreamEvent[]) {
   let released = 0;
   supervisor.acquire = async () => {
     leases++;
-    return { release: () => released++ };
+    return { release: () => released++, baseUrl: "http://127.0.0.1:8080/v1" };
   };
   const { streamFn, calls } = transport(events);
   const wrap = createStreamWrapper({

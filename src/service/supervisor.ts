@@ -11,7 +11,13 @@ import { probeServer, sameModel } from "./probe.ts";
 import { NotReadyError, waitForHealth } from "./readiness.ts";
 import { ServerProcess, signalGroup, STOP_GRACE_MS } from "./server-process.ts";
 
-export type Lease = { release(): void };
+/** `baseUrl`: the `/v1` base URL of the server that serves the leased model. */
+export type Lease = { release(): void; baseUrl: string };
+
+export type AcquireOptions = {
+  /** An embedding model (memory search). The model pool gives it its own server slot. */
+  embedding?: boolean;
+};
 
 const CRASH_WAIT_MS = 500;
 /** How long a server the user runs is trusted to keep serving the model it was seen serving. */
@@ -56,7 +62,8 @@ export class Supervisor {
    * Makes sure inferrs at config.baseUrl serves `model`, then holds a lease on it until
    * release(): the server is not stopped or switched while a lease is held.
    */
-  acquire(model: string, config: ResolvedConfig): Promise<Lease> {
+  // `_options` is taken for the pool's API; this one-server supervisor treats every model alike.
+  acquire(model: string, config: ResolvedConfig, _options: AcquireOptions = {}): Promise<Lease> {
     return this.exclusive(async () => {
       clearTimeout(this.idleTimer);
       await this.ensureServing(model, config);
@@ -64,6 +71,7 @@ export class Supervisor {
       clearTimeout(this.idleTimer); // a lease released while ensureServing ran may have armed it
       let released = false;
       return {
+        baseUrl: config.baseUrl,
         release: () => {
           if (released) return;
           released = true;
