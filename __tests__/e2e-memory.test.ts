@@ -50,9 +50,11 @@ test("memory index --force starts the embedding model and embeds the memory file
   for (const line of starts()) expect(alive(line.pid!)).toBe(false);
 }, 180_000);
 
-test("memory status names the inferrs provider and its model", async () => {
+test("memory status names the inferrs provider and its model, and starts nothing", async () => {
+  const before = starts().length;
   const status = await host.run(["memory", "status", "--json"]);
   expect(status.code).toBe(0);
+  expect(starts()).toHaveLength(before);
   expect(status.stdout).toContain('"provider": "inferrs"');
   expect(status.stdout).toContain(EMBEDDING_MODEL);
 }, 120_000);
@@ -66,4 +68,20 @@ test("memory search finds the indexed note, embedding the query with the same mo
   const queries = embeddingPosts().flatMap((line) => (line.body as { input: string[] }).input);
   expect(queries).toContain("where is the staging deploy key?");
   for (const line of starts().slice(before)) expect(alive(line.pid!)).toBe(false);
+}, 180_000);
+
+test("a model id that is a path is refused with the fix, and nothing starts", async () => {
+  const config = host.readConfig();
+  host.writeConfig({ ...config, memory: { search: { provider: "inferrs", model: "../models/evil" } } });
+  try {
+    const before = starts().length;
+    const index = await host.run(["memory", "index", "--force"]);
+    expect(index.code).not.toBe(0);
+    expect(index.stdout + index.stderr).toContain(
+      'memory.search.model is "../models/evil", which OpenClaw will not pass to inferrs: it looks like a file path',
+    );
+    expect(starts()).toHaveLength(before);
+  } finally {
+    host.writeConfig(config);
+  }
 }, 180_000);

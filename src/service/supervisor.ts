@@ -60,9 +60,9 @@ export class Supervisor {
 
   /**
    * Makes sure inferrs at config.baseUrl serves `model`, then holds a lease on it until
-   * release(): the server is not stopped or switched while a lease is held.
+   * release(): the server is not stopped or switched while a lease is held. `_options` is the model
+   * pool's API; this one-server supervisor treats every model alike.
    */
-  // `_options` is taken for the pool's API; this one-server supervisor treats every model alike.
   acquire(model: string, config: ResolvedConfig, _options: AcquireOptions = {}): Promise<Lease> {
     return this.exclusive(async () => {
       clearTimeout(this.idleTimer);
