@@ -1,6 +1,8 @@
 // The `inferrs` embedding provider (src/embeddings/*) against real emulator processes, started
 // through the real supervisor; outcomes are read from the emulator's request log and the vectors.
 import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { resolveConfig } from "../src/config/resolve.ts";
 import { DEFAULT_EMBEDDING_MODEL, EMBEDDING_BATCH_MAX_INPUTS } from "../src/defaults.ts";
@@ -119,4 +121,52 @@ test("a 503 while the model loads is waited out through /health", async () => {
   const provider = (await adapter.create({ config: {} as never, model: "" })).provider!;
   expect((await fetch(`${server.baseUrl}/health`)).status).toBe(503);
   expect(await provider.embed("hello")).toHaveLength(1024);
+});
+
+/** A provider whose lease points at a stub HTTP server answering POST /v1/embeddings with `answer()`. */
+async function stubbed(answer: (inputs: string[]) => { status: number; body: unknown }) {
+  const server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (chunk: Buffer) => (raw += chunk.toString()));
+    req.on("end", () => {
+      const { status, body } = answer((JSON.parse(raw) as { input: string[] }).input);
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const supervisor = new Supervisor({ env: process.env, stateDir: makeTempDir() });
+  supervisor.acquire = async () => ({ baseUrl, release: () => undefined });
+  const adapter = createEmbeddingAdapter({ pluginConfig: { baseUrl }, supervisor });
+  const provider = (await adapter.create({ config: {} as never, model: "" })).provider!;
+  return { provider, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+const list = (vectors: unknown[]) => ({ status: 200, body: { object: "list", data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })) } });
+
+test.each([
+  ["one vector short", (inputs: string[]) => list(inputs.slice(1).map(() => [1, 0])), "1 embeddings for 2 inputs"],
+  ["a vector with a string", (inputs: string[]) => list(inputs.map(() => [1, "x"])), "is not a list of finite numbers"],
+  ["vectors of two widths", () => list([[1, 0], [1, 0, 0]]), "embeddings of different widths"],
+  ["a string for a body", () => ({ status: 200, body: "<html>" }), 'no "data" list'],
+  ["another status", () => ({ status: 422, body: "missing field `input`" }), "inferrs did not embed with Qwen/Qwen3-Embedding-0.6B: POST"],
+])("an answer with %s is refused, never passed on", async (_case, answer, message) => {
+  const { provider, close } = await stubbed(answer);
+  try {
+    await expect(provider.embedBatch(["a", "b"])).rejects.toThrow(message);
+  } finally {
+    await close();
+  }
+});
+
+test("a change of vector width between answers is an error that says the server changed model", async () => {
+  let width = 4;
+  const { provider, close } = await stubbed((inputs) => list(inputs.map(() => Array.from({ length: width }, () => 0.5))));
+  try {
+    expect(await provider.embed("a")).toHaveLength(4);
+    width = 8;
+    await expect(provider.embed("b")).rejects.toThrow("inferrs answered 8-dimensional embeddings, but Qwen/Qwen3-Embedding-0.6B gave 4 before");
+  } finally {
+    await close();
+  }
 });

@@ -11,6 +11,5 @@ export type StreamEvent = EventStream extends AsyncIterable<infer E> ? E : never
 export type AssistantMessage = Awaited<ReturnType<EventStream["result"]>>;
 export type WrapStreamFn = NonNullable<ProviderPlugin["wrapStreamFn"]>;
 export type EmbeddingProviderAdapter = Parameters<OpenClawPluginApi["registerEmbeddingProvider"]>[0];
-export type EmbeddingProviderCreateOptions = Parameters<EmbeddingProviderAdapter["create"]>[0];
 export type EmbeddingProvider = NonNullable<Awaited<ReturnType<EmbeddingProviderAdapter["create"]>>["provider"]>;
 export type EmbeddingInput = Parameters<EmbeddingProvider["embed"]>[0];

@@ -58,7 +58,7 @@ function errorDetail(text: string): string {
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
 
-export function parseEmbeddings(text: string, count: number, url: string): number[][] {
+function parseEmbeddings(text: string, count: number, url: string): number[][] {
   const malformed = (why: string) => new EmbeddingsError(`POST ${url} returned a malformed answer: ${why}`);
   let parsed: unknown;
   try {
@@ -72,9 +72,9 @@ export function parseEmbeddings(text: string, count: number, url: string): numbe
   const vectors: number[][] = new Array(count);
   let width: number | undefined;
   for (const [position, entry] of data.entries()) {
-    const index = (entry as { index?: unknown })?.index ?? position;
+    const index: unknown = (entry as { index?: unknown })?.index ?? position;
     const embedding = (entry as { embedding?: unknown })?.embedding;
-    if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= count || vectors[index as number]) {
+    if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= count || vectors[index]) {
       throw malformed(`bad or repeated index ${JSON.stringify(index)}`);
     }
     if (!Array.isArray(embedding) || embedding.length === 0 || !embedding.every((x) => typeof x === "number" && Number.isFinite(x))) {
@@ -82,7 +82,7 @@ export function parseEmbeddings(text: string, count: number, url: string): numbe
     }
     width ??= embedding.length;
     if (embedding.length !== width) throw malformed("embeddings of different widths");
-    vectors[index as number] = embedding;
+    vectors[index] = embedding;
   }
   return vectors;
 }
