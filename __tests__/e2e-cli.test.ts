@@ -122,6 +122,7 @@ test("with inferrs down the model list still shows what it could serve, and the 
     ["inferrs/google/gemma-4-E2B-it", 131072, "text+image"],
     ["inferrs/microsoft/Phi-3-mini-4k-instruct", 4096, "text"],
     ["inferrs/Qwen/Qwen3-0.6B", 40960, "text"],
+    ["inferrs/Qwen/Qwen3-Embedding-0.6B", 32768, "text"],
     ["inferrs/Qwen/Qwen3.5-0.8B", 262144, "text"],
   ]);
   expect(list.stderr).toContain(`cannot reach inferrs at http://127.0.0.1:${port}/v1/models (connection refused)`);

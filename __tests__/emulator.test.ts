@@ -224,6 +224,59 @@ describe("model loading", () => {
   });
 });
 
+describe("embeddings (Qwen/Qwen3-Embedding-0.6B)", () => {
+  const MODEL = "Qwen/Qwen3-Embedding-0.6B";
+  afterEach(stopAllEmulators);
+
+  type EmbeddingList = { object: string; model: string; data: Array<{ object: string; index: number; embedding: number[] }>; usage: Record<string, number> };
+  const embed = (emu: Emulator, input: unknown) =>
+    fetch(`${emu.baseUrl}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ input }) });
+  const dot = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+
+  it("answers 503 while loading, then the OpenAI list of unit vectors as wide as the model's hidden size", async () => {
+    const emu = await startEmulator({ model: MODEL, hfHome: makeHfHome(), env: { INFERRS_EMU_LOAD_MS: "400" } });
+    const loading = await embed(emu, "hello");
+    expect(loading.status).toBe(503);
+    expect(await loading.json()).toEqual({ error: "model is loading" });
+
+    await emu.waitForHealth(200);
+    const res = await embed(emu, ["The cat sat on the mat.", "Quarterly revenue grew."]);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as EmbeddingList;
+    expect(body).toMatchObject({ object: "list", model: MODEL, usage: { prompt_tokens: expect.any(Number), total_tokens: expect.any(Number) } });
+    expect(body.data.map((d) => [d.object, d.index, d.embedding.length])).toEqual([["embedding", 0, 1024], ["embedding", 1, 1024]]);
+    for (const d of body.data) expect(dot(d.embedding, d.embedding)).toBeCloseTo(1, 5);
+
+    const single = (await (await embed(emu, "hello")).json()) as EmbeddingList;
+    expect(single.data).toHaveLength(1);
+  });
+
+  it("is deterministic, and texts that share words are closer than unrelated ones", async () => {
+    const emu = await startEmulator({ model: MODEL, hfHome: makeHfHome() });
+    await emu.waitForHealth(200);
+    const texts = ["The deploy key lives in the vault.", "Where does the deploy key live?", "Bananas are yellow fruit.", "The deploy key lives in the vault."];
+    const [note, query, other, again] = ((await (await embed(emu, texts)).json()) as EmbeddingList).data.map((d) => d.embedding);
+    expect(again).toEqual(note);
+    expect(dot(note!, query!)).toBeGreaterThan(dot(note!, other!) + 0.2);
+  });
+
+  it("refuses an input without tokens with 400 tokenization failed", async () => {
+    const emu = await startEmulator({ model: MODEL, hfHome: makeHfHome() });
+    await emu.waitForHealth(200);
+    const res = await embed(emu, ["fine", ""]);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^tokenization failed: /);
+  });
+
+  it("answers 500 with the load error after a failed load", async () => {
+    const emu = await startEmulator({ model: MODEL, hfHome: makeHfHome(), env: { INFERRS_EMU_LOAD_FAIL: "out of memory" } });
+    await emu.waitForHealth(500);
+    const res = await embed(emu, "hello");
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: "model load failed: out of memory" });
+  });
+});
+
 describe("Qwen3.5 tool calls", () => {
   let emu: Emulator;
   const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];

@@ -3,6 +3,7 @@ import { registerInferrsCli } from "./cli/register.ts";
 import { pluginConfigSchema } from "./config/plugin-schema.ts";
 import { ConfigError, resolveConfig } from "./config/resolve.ts";
 import { PROVIDER_ID } from "./defaults.ts";
+import { createEmbeddingAdapter } from "./embeddings/provider.ts";
 import type { OpenClawPluginApi } from "./host-types.ts";
 import { configLoader, createProvider } from "./provider.ts";
 import { stateDir } from "./service/pid-record.ts";
@@ -11,7 +12,7 @@ import { sharedSupervisor, type Supervisor } from "./service/supervisor.ts";
 export default {
   id: PROVIDER_ID,
   name: "inferrs",
-  description: "inferrs local LLM server: live model discovery, compat flags and on-demand start",
+  description: "inferrs local LLM server: live model discovery, compat flags, on-demand start and memory-search embeddings",
   configSchema: pluginConfigSchema,
   register(api: OpenClawPluginApi) {
     registerInferrsCli(api);
@@ -32,6 +33,8 @@ export default {
         emitStatus: (runId, progress) => api.agent?.events?.emitAgentEvent({ runId, stream: "inferrs.status", data: progress }),
       }),
     );
+    // Memory search (`memory.search.provider: "inferrs"`); a no-op in modes without capabilities.
+    api.registerEmbeddingProvider(createEmbeddingAdapter({ pluginConfig: api.pluginConfig, supervisor }));
   },
 };
 

@@ -21,6 +21,7 @@ import {
   writeSse,
 } from "./chat.ts";
 import type { ServeArgs } from "./clap.ts";
+import { embedText } from "./embeddings.ts";
 import { hubCacheDir, listCachedModels, repoFolder } from "./hf-cache.ts";
 import { type Knobs, RELEASES, since } from "./knobs.ts";
 import type { Logger, RequestLog } from "./log.ts";
@@ -290,17 +291,6 @@ function health(r: Request): void {
   else json(r.res, 200, { status: "ok" });
 }
 
-/** A deterministic unit vector standing in for a mean-pooled embedding. */
-function fakeEmbedding(model: LoadedModel, input: string): number[] {
-  const cfg = model.config as Json;
-  const dims = Number(cfg.text_config?.hidden_size ?? cfg.hidden_size ?? 768);
-  let seed = 2166136261;
-  for (const ch of input) seed = Math.imul(seed ^ ch.codePointAt(0)!, 16777619) >>> 0;
-  const v = Array.from({ length: dims }, (_, k) => Math.sin(seed + k * 12.9898));
-  const norm = Math.hypot(...v) || 1;
-  return v.map((x) => Math.fround(x / norm));
-}
-
 function embeddingModel(ctx: AppContext, status: { loading: number; empty: number }): LoadedModel {
   const s = ctx.slot.state;
   if (s.kind === "ready") return s.model;
@@ -313,10 +303,11 @@ function embeddings(r: Request): void {
   const body = extract<Json>(r, schemas.embeddingRequest);
   const model = embeddingModel(r.ctx, { loading: 503, empty: 503 });
   const inputs: string[] = typeof body.input === "string" ? [body.input] : body.input;
+  const vectors = inputs.map((s) => embedText(model, s));
   const tokens = inputs.reduce((n, s) => n + TOKENS_BOS + countTokens(s), 0);
   json(r.res, 200, {
     object: "list",
-    data: inputs.map((s, index) => ({ object: "embedding", index, embedding: fakeEmbedding(model, s) })),
+    data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
     model: model.id,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   });
@@ -538,7 +529,7 @@ function ollamaEmbed(r: Request): void {
   const inputs: string[] = typeof body.input === "string" ? [body.input] : body.input;
   json(r.res, 200, {
     model: model.id,
-    embeddings: inputs.map((s) => fakeEmbedding(model, s)),
+    embeddings: inputs.map((s) => embedText(model, s)),
     total_duration: 1000,
     load_duration: 0,
     prompt_eval_count: inputs.reduce((n, s) => n + TOKENS_BOS + countTokens(s), 0),

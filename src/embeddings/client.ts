@@ -1,0 +1,102 @@
+// One POST {baseUrl}/embeddings to inferrs (../shared/inferrs-api.md §7, §15), with a defensive
+// parser: the answer must hold one finite vector per input, all of one width, or it is refused.
+import { request } from "undici";
+import { MAX_EMBEDDINGS_BODY_BYTES } from "../defaults.ts";
+import { networkReason } from "../discovery/server-models.ts";
+import { bearerHeaders } from "../http.ts";
+
+/** inferrs answered with an error status; `detail` is its own `{"error": …}` text. */
+export class EmbeddingsHttpError extends Error {
+  override name = "InferrsEmbeddingsHttpError";
+  readonly status: number;
+  readonly detail: string;
+  constructor(url: string, status: number, detail: string) {
+    super(`POST ${url} answered HTTP ${status}: ${detail}`);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+export class EmbeddingsError extends Error {
+  override name = "InferrsEmbeddingsError";
+}
+
+export type EmbeddingsTarget = { baseUrl: string; apiKey: string | undefined; model: string };
+
+export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[], signal?: AbortSignal): Promise<number[][]> {
+  const url = `${target.baseUrl}/embeddings`;
+  let status: number;
+  let text: string;
+  try {
+    const response = await request(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...bearerHeaders(target.apiKey) },
+      // inferrs ignores `model` (it embeds with the loaded one); sent for OpenAI-shaped logs.
+      body: JSON.stringify({ model: target.model, input: inputs }),
+      signal,
+    });
+    status = response.statusCode;
+    text = await readCapped(response.body, url);
+  } catch (error) {
+    if (error instanceof EmbeddingsError || signal?.aborted) throw error;
+    throw new EmbeddingsError(`cannot reach inferrs at ${url} (${networkReason(error)})`);
+  }
+  if (status !== 200) throw new EmbeddingsHttpError(url, status, errorDetail(text));
+  return parseEmbeddings(text, inputs.length, url);
+}
+
+/** inferrs' embeddings errors are `{"error":"…"}`; anything else is quoted, shortened. */
+function errorDetail(text: string): string {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown })?.error;
+    if (typeof error === "string") return error;
+    const message = (error as { message?: unknown })?.message;
+    if (typeof message === "string") return message;
+  } catch {
+    // not JSON
+  }
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}
+
+function parseEmbeddings(text: string, count: number, url: string): number[][] {
+  const malformed = (why: string) => new EmbeddingsError(`POST ${url} returned a malformed answer: ${why}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw malformed(`invalid JSON ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  const data = (parsed as { data?: unknown })?.data;
+  if (!Array.isArray(data)) throw malformed('no "data" list');
+  if (data.length !== count) throw malformed(`${data.length} embeddings for ${count} inputs`);
+  const vectors: number[][] = new Array(count);
+  let width: number | undefined;
+  for (const [position, entry] of data.entries()) {
+    const index: unknown = (entry as { index?: unknown })?.index ?? position;
+    const embedding = (entry as { embedding?: unknown })?.embedding;
+    if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= count || vectors[index]) {
+      throw malformed(`bad or repeated index ${JSON.stringify(index)}`);
+    }
+    if (!Array.isArray(embedding) || embedding.length === 0 || !embedding.every((x) => typeof x === "number" && Number.isFinite(x))) {
+      throw malformed(`embedding ${index} is not a list of finite numbers`);
+    }
+    width ??= embedding.length;
+    if (embedding.length !== width) throw malformed("embeddings of different widths");
+    vectors[index] = embedding;
+  }
+  return vectors;
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, url: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_EMBEDDINGS_BODY_BYTES) {
+      body.destroy();
+      throw new EmbeddingsError(`POST ${url} returned more than ${MAX_EMBEDDINGS_BODY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

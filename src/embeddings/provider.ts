@@ -1,0 +1,155 @@
+// The `inferrs` embedding provider for memory search: the model runs in an `inferrs serve` of
+// its own, started on demand through the supervisor; inputs go to POST /v1/embeddings in batches.
+import type { ResolvedConfig } from "../config/resolve.ts";
+import { DEFAULT_EMBEDDING_MODEL, EMBEDDING_BATCH_MAX_INPUTS, PROVIDER_ID } from "../defaults.ts";
+import type { EmbeddingInput, EmbeddingProvider, EmbeddingProviderAdapter } from "../host-types.ts";
+import { configLoader } from "../provider.ts";
+import { NotReadyError, waitForHealth } from "../service/readiness.ts";
+import type { Supervisor } from "../service/supervisor.ts";
+import { EmbeddingsError, EmbeddingsHttpError, type EmbeddingsTarget, postEmbeddings } from "./client.ts";
+import { checkEmbeddingModel, normalizeEmbeddingModel } from "./model-id.ts";
+
+/** A 503 (still loading) is answered by waiting for /health, at most this many times per batch. */
+const MAX_LOADING_WAITS = 3;
+const PREVIEW_CHARS = 60;
+
+export type EmbeddingDeps = {
+  /** `plugins.entries.inferrs.config` as given at registration. */
+  pluginConfig: unknown;
+  supervisor: Supervisor;
+};
+
+export function createEmbeddingAdapter(deps: EmbeddingDeps): EmbeddingProviderAdapter {
+  const loadConfig = configLoader(deps.pluginConfig);
+  return {
+    id: PROVIDER_ID,
+    defaultModel: DEFAULT_EMBEDDING_MODEL,
+    transport: "local",
+    normalizeModel: (options) => normalizeEmbeddingModel(options.model),
+    // No I/O here: `memory status` creates the provider too, and must not start a server.
+    create: async (options) => {
+      const model = checkEmbeddingModel(normalizeEmbeddingModel(options.model));
+      return { provider: new InferrsEmbedder(model, loadConfig(options.config), deps.supervisor).provider };
+    },
+  };
+}
+
+class InferrsEmbedder {
+  readonly provider: EmbeddingProvider;
+  private readonly model: string;
+  private readonly config: ResolvedConfig;
+  private readonly supervisor: Supervisor;
+
+  constructor(model: string, config: ResolvedConfig, supervisor: Supervisor) {
+    this.model = model;
+    this.config = config;
+    this.supervisor = supervisor;
+    this.provider = {
+      id: PROVIDER_ID,
+      model,
+      // Learned from the first answer (the model's hidden size).
+      dimensions: undefined,
+      embed: async (input, options) => (await this.embedAll([input], options?.signal))[0]!,
+      embedBatch: (inputs, options) => this.embedAll(inputs, options?.signal),
+    };
+  }
+
+  /** One lease for the whole call; inputs go in batches of EMBEDDING_BATCH_MAX_INPUTS. */
+  private async embedAll(inputs: EmbeddingInput[], signal: AbortSignal | undefined): Promise<number[][]> {
+    if (inputs.length === 0) return [];
+    const texts = inputs.map((input) => (typeof input === "string" ? input : input.text));
+    const lease = await this.supervisor.acquire(this.model, this.config, { embedding: true });
+    try {
+      const vectors: number[][] = [];
+      for (let offset = 0; offset < texts.length; offset += EMBEDDING_BATCH_MAX_INPUTS) {
+        const batch = texts.slice(offset, offset + EMBEDDING_BATCH_MAX_INPUTS);
+        vectors.push(...(await this.embedBatch(lease.baseUrl, batch, signal, (i) => describeInput(texts, offset + i))));
+      }
+      return vectors;
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async embedBatch(
+    baseUrl: string,
+    batch: string[],
+    signal: AbortSignal | undefined,
+    describe: (index: number) => string,
+  ): Promise<number[][]> {
+    const target: EmbeddingsTarget = { baseUrl, apiKey: this.config.apiKey, model: this.model };
+    for (let waits = 0; ; waits++) {
+      try {
+        const vectors = await postEmbeddings(target, batch, signal);
+        this.learnDimensions(vectors[0]!.length);
+        return vectors;
+      } catch (error) {
+        if (!(error instanceof EmbeddingsHttpError)) throw error;
+        if (error.status === 503 && waits < MAX_LOADING_WAITS) {
+          await this.waitUntilLoaded(baseUrl, signal);
+          continue;
+        }
+        if (error.status === 400) throw await this.tokenizationError(target, batch, signal, describe, error);
+        if (error.status === 500) {
+          throw new EmbeddingsError(`inferrs could not load ${this.model} for memory search: ${error.detail}`);
+        }
+        throw new EmbeddingsError(`inferrs did not embed with ${this.model}: ${error.message}`);
+      }
+    }
+  }
+
+  private async waitUntilLoaded(baseUrl: string, signal: AbortSignal | undefined): Promise<void> {
+    const { readyTimeoutMs } = this.config.service;
+    try {
+      await waitForHealth(new URL(baseUrl).origin, readyTimeoutMs, signal);
+    } catch (error) {
+      if (!(error instanceof NotReadyError)) throw error;
+      throw new EmbeddingsError(
+        `inferrs at ${baseUrl} was still loading ${this.model} after ${readyTimeoutMs} ms; ` +
+          `raise plugins.entries.inferrs.config.service.readyTimeoutMs or run \`inferrs pull ${this.model}\` first.`,
+      );
+    }
+  }
+
+  /** inferrs does not say which input of a batch failed: ask for each alone to name it. */
+  private async tokenizationError(
+    target: EmbeddingsTarget,
+    batch: string[],
+    signal: AbortSignal | undefined,
+    describe: (index: number) => string,
+    error: EmbeddingsHttpError,
+  ): Promise<EmbeddingsError> {
+    if (batch.length === 1) return refused(describe(0), error.detail);
+    for (const [index, text] of batch.entries()) {
+      try {
+        await postEmbeddings(target, [text], signal);
+      } catch (single) {
+        if (single instanceof EmbeddingsHttpError && single.status === 400) return refused(describe(index), single.detail);
+        throw single;
+      }
+    }
+    return new EmbeddingsError(`inferrs refused a batch of ${batch.length} inputs but none alone: ${error.detail}`);
+  }
+
+  private learnDimensions(width: number): void {
+    const known = this.provider.dimensions;
+    if (known === undefined) this.provider.dimensions = width;
+    else if (known !== width) {
+      throw new EmbeddingsError(
+        `inferrs answered ${width}-dimensional embeddings, but ${this.model} gave ${known} before: ` +
+          `the server at ${this.config.baseUrl} now serves another model. Run \`openclaw memory index --force\` once it serves ${this.model}.`,
+      );
+    }
+  }
+}
+
+function refused(input: string, detail: string): EmbeddingsError {
+  return new EmbeddingsError(`inferrs could not embed ${input}: ${detail}`);
+}
+
+/** `input 3 of 40 ("The deploy key…")`, for errors. */
+function describeInput(texts: string[], index: number): string {
+  const text = texts[index] ?? "";
+  const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+  return `input ${index + 1} of ${texts.length} (${JSON.stringify(preview)})`;
+}
