@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { configJsonSchema, pluginConfigSchema } from "../src/config/plugin-schema.ts";
+import { configJsonSchema } from "../src/config/plugin-schema.ts";
 import { ConfigError, resolveConfig } from "../src/config/resolve.ts";
 
 function errorOf(raw: unknown): string {
@@ -81,13 +81,6 @@ describe("plugin config", () => {
   test("baseUrl must be an http(s) URL", () => {
     expect(errorOf({ baseUrl: "127.0.0.1:8080" })).toMatch(/not a URL|only http/);
     expect(errorOf({ baseUrl: "ftp://127.0.0.1/v1" })).toMatch(/only http:\/\/ and https:\/\//);
-  });
-
-  test("the host's safeParse reports the same message", () => {
-    const result = pluginConfigSchema.safeParse({ discoveryTimeoutMs: 1 });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.message).toMatch(/discoveryTimeoutMs is 1, but it must be an integer ≥ 50/);
-    expect(pluginConfigSchema.safeParse({}).success).toBe(true);
   });
 
   test("the manifest's configSchema is the TypeBox schema (run `npm run manifest` after changing it)", () => {

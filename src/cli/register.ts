@@ -14,7 +14,7 @@ export function registerStatusCli(api: OpenClawPluginApi): void {
         .description("Show the inferrs command, server health, served model and who started it")
         .option("--json", "print JSON")
         .action(async (options: { json?: boolean }) => {
-          const report = await collectStatus(loadConfig(config), process.env, stateDir());
+          const report = await collectStatus(await loadConfig(config), process.env, stateDir());
           // With --json the host routes console.log to stderr: write the document to stdout.
           process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : formatStatus(report)}\n`);
         });

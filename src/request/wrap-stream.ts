@@ -14,7 +14,7 @@ import { sanitizePayload } from "./sanitize-payload.ts";
 export type RequestDeps = {
   supervisor: Supervisor;
   /** The plugin config as of this request (reads the host config, so edits apply at once). */
-  loadConfig: (hostConfig: unknown) => ResolvedConfig;
+  loadConfig: (hostConfig: unknown) => ResolvedConfig | Promise<ResolvedConfig>;
   /** The host's default transport, for when the host passes none. */
   defaultStreamFn: () => Promise<StreamFn>;
 };
@@ -26,7 +26,7 @@ export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
     return (model, context, options) => {
       const out = new EventChannel();
       void pump(out, async () => {
-        const config = deps.loadConfig(ctx.config);
+        const config = await deps.loadConfig(ctx.config);
         const lease = await deps.supervisor.acquire(model.id, config);
         try {
           const streamFn = inner ?? (await deps.defaultStreamFn());

@@ -216,7 +216,7 @@ export class Supervisor {
         .filter(([name]) => SECRET_ENV_NAME.test(name))
         .map(([, value]) => value),
     ];
-    const proc = new ServerProcess(command, args, { ...this.env, ...config.service.env } as Record<string, string>, secrets);
+    const proc = await ServerProcess.spawn(command, args, { ...this.env, ...config.service.env } as Record<string, string>, secrets);
     this.spawns++;
     const recordFile = recordPath(this.stateDir, config.port);
     const owned: Owned = { proc, model, command, args, config, recordFile };
