@@ -19,6 +19,9 @@ export async function discoverModels(
   signal?: AbortSignal,
 ): Promise<Discovery> {
   const hubDir = hubCacheDir(env);
+  // One listing of the cache per discovery: config.json is read only for the ids found in it.
+  const cachedIds = listCachedModelIds(hubDir);
+  const cached = new Set(cachedIds);
   const warnings: string[] = [];
   let ids: string[];
   let reachable = false;
@@ -32,11 +35,11 @@ export async function discoverModels(
     reachable = true;
   } catch (error) {
     if (!(error instanceof DiscoveryError)) throw error;
-    ids = listCachedModelIds(hubDir);
+    ids = cachedIds;
     warnings.push(`${error.message}. ${offlineHint(config, ids.length, hubDir)}`);
   }
   const configured = Object.keys(config.models).filter((id) => !ids.includes(id));
-  const models = [...ids, ...configured].map((id) => modelEntryFor(id, config, hubDir));
+  const models = [...ids, ...configured].map((id) => modelEntryFor(id, config, hubDir, cached));
   if (models.length === 0) {
     warnings.push(
       `No inferrs models found: the server lists none and the Hugging Face cache ${hubDir} is empty. ` +
