@@ -28,7 +28,7 @@ export async function fetchServerModels(
 ): Promise<ServerModels> {
   const url = `${target.baseUrl}/models`;
   const timeout = AbortSignal.timeout(target.timeoutMs);
-  const { request } = await import("undici");
+  const { request } = await import("../undici-request.ts");
   let body: string;
   try {
     const response = await request(url, {

@@ -17,7 +17,7 @@ const PROBE_TIMEOUT_MS = 1000;
 
 export async function probeHealth(origin: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<Health> {
   // Loaded on first use, not at plugin import.
-  const { request } = await import("undici");
+  const { request } = await import("../undici-request.ts");
   try {
     const response = await request(`${origin}/health`, {
       signal: AbortSignal.timeout(timeoutMs),
