@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { configJsonSchema, pluginConfigSchema } from "../src/config/plugin-schema.ts";
+import { configJsonSchema } from "../src/config/plugin-schema.ts";
 import { ConfigError, resolveConfig } from "../src/config/resolve.ts";
 
 function errorOf(raw: unknown): string {
@@ -115,13 +115,6 @@ describe("plugin config", () => {
     expect(resolveConfig({ service: { idleStopMs: 2147483647 } }).service.idleStopMs).toBe(2147483647);
     const service = (configJsonSchema() as any).properties.service.properties;
     expect([service.idleStopMs.maximum, service.readyTimeoutMs.maximum]).toEqual([2147483647, 2147483647]);
-  });
-
-  test("the host's safeParse reports the same message", () => {
-    const result = pluginConfigSchema.safeParse({ discoveryTimeoutMs: 1 });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.message).toMatch(/discoveryTimeoutMs is 1, but it must be an integer ≥ 50/);
-    expect(pluginConfigSchema.safeParse({}).success).toBe(true);
   });
 
   test("the manifest's configSchema is the TypeBox schema (run `npm run manifest` after changing it)", () => {

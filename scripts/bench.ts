@@ -12,7 +12,7 @@ import { describeMachine, load1 } from "./bench/machine.ts";
 import { cleanupAll, leftovers, startEmulator, tempDir } from "./bench/processes.ts";
 import { Progress } from "./bench/progress.ts";
 import { benchPool, POOL_STEPS } from "./bench/pool.ts";
-import { printTable, RERUN, writeReport } from "./bench/report.ts";
+import { findings, printTable, RERUN, writeReport } from "./bench/report.ts";
 import { buildRows, type Results } from "./bench/results.ts";
 import { benchStreaming, STREAMING_STEPS } from "./bench/streaming.ts";
 import { projectDir } from "./host.ts";
@@ -78,6 +78,9 @@ if (failure || !results) {
 const rows = buildRows(results);
 const durationS = (performance.now() - started) / 1000;
 process.stdout.write(`\n${printTable(rows)}\n\n`);
+const missed = rows.filter((row) => row.met === false);
+process.stdout.write(missed.length ? `targets missed: ${missed.map((row) => row.figure).join("; ")}\n` : "every target met\n");
+process.stdout.write(`${findings(rows, results).map((text) => `- ${text.replaceAll("**", "")}`).join("\n")}\n\n`);
 process.stdout.write(`took ${(durationS / 60).toFixed(1)} min; processes left running: ${left.length ? left.join("; ") : "none"}\n`);
 writeReport(REPORT, rows, results, describeMachine(), {
   date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),

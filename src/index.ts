@@ -1,7 +1,9 @@
 // Plugin entry: wires the provider, the shared inferrs supervisor, its lifecycle and the CLI.
+// OpenClaw imports it in every command: importing it and register() evaluate none of the plugin's
+// libraries (TypeBox, undici, execa, p-retry); each is loaded where it is first needed.
+import manifest from "../openclaw.plugin.json" with { type: "json" };
 import { registerInferrsCli } from "./cli/register.ts";
-import { pluginConfigSchema } from "./config/plugin-schema.ts";
-import { ConfigError, resolveConfig } from "./config/resolve.ts";
+import { ConfigError } from "./config/config-error.ts";
 import { PROVIDER_ID } from "./defaults.ts";
 import { createEmbeddingAdapter } from "./embeddings/provider.ts";
 import type { OpenClawPluginApi } from "./host-types.ts";
@@ -13,17 +15,17 @@ export default {
   id: PROVIDER_ID,
   name: "inferrs",
   description: "inferrs local LLM server: live model discovery, compat flags, on-demand start and memory-search embeddings",
-  configSchema: pluginConfigSchema,
+  // The TypeBox schema as JSON Schema, written into the manifest by `npm run manifest`.
+  configSchema: { jsonSchema: manifest.configSchema },
   register(api: OpenClawPluginApi) {
     registerInferrsCli(api);
     // `openclaw --help` and command parsing load plugins for their CLI only; the runtime is off limits.
     if (api.registrationMode === "cli-metadata") return;
-    reportInvalidConfig(api);
     const supervisor = sharedSupervisor({ env: process.env, stateDir: stateDir() });
     supervisor.logger ??= api.logger;
     const detach = supervisor.attach();
     api.lifecycle.onDispose?.(detach);
-    api.on("gateway_start", (_event, ctx) => preload(api, supervisor, (ctx as { config?: unknown } | undefined)?.config));
+    api.on("gateway_start", (_event, ctx) => onGatewayStart(api, supervisor, (ctx as { config?: unknown } | undefined)?.config));
     api.on("gateway_stop", () => supervisor.stop());
     api.registerProvider(
       createProvider({
@@ -38,20 +40,13 @@ export default {
   },
 };
 
-/** Starts `service.preload` in the background when the gateway starts (never in one-shot CLIs). */
-function preload(api: OpenClawPluginApi, supervisor: Supervisor, hostConfig: unknown): void {
+/**
+ * Gateway start: an invalid config is said once (every hook that needs the config fails with the
+ * same message), else `service.preload` starts in the background (never in one-shot CLIs).
+ */
+async function onGatewayStart(api: OpenClawPluginApi, supervisor: Supervisor, hostConfig: unknown): Promise<void> {
   try {
-    supervisor.preload(configLoader(api.pluginConfig)(hostConfig));
-  } catch (error) {
-    if (error instanceof ConfigError) api.logger.error(error.message);
-    else throw error;
-  }
-}
-
-/** Said once at load; every hook that needs the config fails with the same message. */
-function reportInvalidConfig(api: OpenClawPluginApi): void {
-  try {
-    resolveConfig(api.pluginConfig);
+    supervisor.preload(await configLoader(api.pluginConfig)(hostConfig));
   } catch (error) {
     if (error instanceof ConfigError) api.logger.error(error.message);
     else throw error;

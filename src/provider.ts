@@ -1,6 +1,7 @@
 // The `inferrs` provider: live catalog, dynamic models for any id, key-less auth and the
 // supervised request path.
-import { resolveConfig, type ResolvedConfig } from "./config/resolve.ts";
+import { resolveConfigIfLoaded, resolveConfigLazily } from "./config/load.ts";
+import type { ResolvedConfig } from "./config/resolve.ts";
 import { API, API_KEY_ENV_VAR, LOCAL_AUTH_MARKER, PROVIDER_ID, PROVIDER_LABEL } from "./defaults.ts";
 import { discoverModels } from "./discovery/catalog.ts";
 import { hubCacheDir } from "./discovery/hf-cache.ts";
@@ -21,11 +22,13 @@ export type ProviderDeps = {
 };
 
 /** Hooks get the live host config: read our entry from it so edits apply without a restart. */
-export function configLoader(pluginConfig: unknown): (hostConfig: unknown) => ResolvedConfig {
-  return (hostConfig) => {
-    const entries = (hostConfig as { plugins?: { entries?: Record<string, { config?: unknown }> } })?.plugins?.entries;
-    return resolveConfig(entries?.[PROVIDER_ID]?.config ?? pluginConfig);
-  };
+function entryConfig(hostConfig: unknown, pluginConfig: unknown): unknown {
+  const entries = (hostConfig as { plugins?: { entries?: Record<string, { config?: unknown }> } })?.plugins?.entries;
+  return entries?.[PROVIDER_ID]?.config ?? pluginConfig;
+}
+
+export function configLoader(pluginConfig: unknown): (hostConfig: unknown) => Promise<ResolvedConfig> {
+  return (hostConfig) => resolveConfigLazily(entryConfig(hostConfig, pluginConfig));
 }
 
 export function createProvider(deps: ProviderDeps): ProviderPlugin {
@@ -39,13 +42,20 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
       return llm.streamSimple;
     },
   });
-  const dynamicModel = (ctx: { provider: string; modelId: string; config?: unknown }) => {
-    if (ctx.provider !== PROVIDER_ID) return undefined;
-    const config = loadConfig(ctx.config);
-    const problem = modelIdProblem(ctx.modelId, config);
+  type ModelContext = { provider: string; modelId: string; config?: unknown };
+  const modelFor = (modelId: string, config: ResolvedConfig) => {
+    const problem = modelIdProblem(modelId, config);
     if (problem) throw new Error(problem);
-    return runtimeModelFor(ctx.modelId, config, hubCacheDir());
+    return runtimeModelFor(modelId, config, hubCacheDir());
   };
+  // Sync hook: undefined until the config validator is loaded; the host then calls
+  // prepareDynamicModel, which loads it, and asks again.
+  const dynamicModel = (ctx: ModelContext) => {
+    const config = ctx.provider === PROVIDER_ID ? resolveConfigIfLoaded(entryConfig(ctx.config, deps.pluginConfig)) : undefined;
+    return config && modelFor(ctx.modelId, config);
+  };
+  const prepareDynamicModel = async (ctx: ModelContext) =>
+    ctx.provider === PROVIDER_ID ? modelFor(ctx.modelId, await loadConfig(ctx.config)) : undefined;
 
   return {
     id: PROVIDER_ID,
@@ -55,21 +65,27 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
     catalog: {
       order: "late",
       run: async (ctx) => {
-        const config = loadConfig(ctx.config);
+        const config = await loadConfig(ctx.config);
         const discovery = await discoverModels(config, ctx.env, ctx.signal);
         for (const warning of discovery.warnings) deps.logger.warn(`inferrs: ${warning}`);
         return { provider: { baseUrl: config.baseUrl, api: API, models: discovery.models } };
       },
     },
     resolveDynamicModel: dynamicModel,
-    prepareDynamicModel: async (ctx) => dynamicModel(ctx),
-    // inferrs has no auth: a non-secret marker satisfies the host (a configured apiKey wins).
+    prepareDynamicModel,
+    // inferrs has no auth: a non-secret marker satisfies the host (a configured apiKey wins). Read
+    // without the validator (a sync hook); a bad config fails the request with its ConfigError.
     resolveSyntheticAuth: (ctx) => ({
-      apiKey: loadConfig(ctx.config).apiKey ?? LOCAL_AUTH_MARKER,
+      apiKey: configuredApiKey(entryConfig(ctx.config, deps.pluginConfig)) ?? LOCAL_AUTH_MARKER,
       source: "inferrs plugin (inferrs needs no API key)",
       mode: "api-key",
     }),
     wrapStreamFn: wrap,
     wrapSimpleCompletionStreamFn: wrap,
   };
+}
+
+function configuredApiKey(config: unknown): string | undefined {
+  const apiKey = (config as { apiKey?: unknown } | undefined)?.apiKey;
+  return typeof apiKey === "string" && apiKey ? apiKey : undefined;
 }

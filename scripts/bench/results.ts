@@ -4,6 +4,7 @@ import type { CliResult } from "./cli-run.ts";
 import type { ColdStartResult } from "./cold-start.ts";
 import type { DiscoveryResult } from "./discovery.ts";
 import type { PoolResult } from "./pool.ts";
+import { IMPORT_TARGET_RATIO } from "./plugin-load.ts";
 import { formatSummary, precisionFor } from "./stats.ts";
 import type { StreamingResult } from "./streaming.ts";
 
@@ -36,9 +37,19 @@ export function buildRows(r: Results): Row[] {
     figure: "`infer model run --local` wall time",
     plugin: formatSummary(r.cli.plugin, "s"),
     baseline: `${formatSummary(r.cli.seed, "s")} (seed provider block, no plugin)`,
-    comparison: `ratio ${r.cli.ratio.toFixed(3)} (paired runs: ${formatSummary(r.cli.pairedRatio, "×", 3)})`,
-    target: "ratio ≤ 1.05",
-    met: r.cli.ratio <= 1.05,
+    comparison: `paired ratio ${formatSummary(r.cli.pairedRatio, "×", 3)}; ratio of medians ${r.cli.ratio.toFixed(3)}`,
+    target: "paired ratio ≤ 1.05 (median of pairs)",
+    met: r.cli.pairedRatio.median <= 1.05,
+  });
+  const load = r.cli.pluginLoad;
+  rows.push({
+    key: "import",
+    figure: "Plugin import after OpenClaw's shared code (fresh Node 24 each run)",
+    plugin: formatSummary(load.pluginMs, "ms"),
+    baseline: `${formatSummary(load.sglangMs, "ms")} (OpenClaw's bundled SGLang plugin entry)`,
+    comparison: `ratio ${load.ratio.toFixed(2)} (paired runs: ${formatSummary(load.pairedRatio, "×", 2)})`,
+    target: `ratio ≤ ${IMPORT_TARGET_RATIO}`,
+    met: load.ratio <= IMPORT_TARGET_RATIO,
   });
   for (const c of r.discovery.cases) {
     const exact = c.target.exact;

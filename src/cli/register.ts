@@ -17,7 +17,7 @@ export function registerInferrsCli(api: OpenClawPluginApi): void {
         .option("--json", "print JSON")
         .action(async (options: { json?: boolean }) => {
           const supervisor = sharedSupervisor({ env: process.env, stateDir: stateDir() });
-          const report = await collectStatus(loadConfig(config), process.env, stateDir(), supervisor);
+          const report = await collectStatus(await loadConfig(config), process.env, stateDir(), supervisor);
           // With --json the host routes console.log to stderr: write the document to stdout.
           process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : formatStatus(report)}\n`);
         });

@@ -2,9 +2,10 @@
 // what the rest of the plugin needs (host/port of the base URL, loopback or not).
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
+import { CONFIG_PATH, ConfigError } from "./config-error.ts";
 import { BASE_URL_PATTERN, PluginConfigSchema, type Device, type ModelOverride, type PluginConfigInput } from "./schema.ts";
 
-export const CONFIG_PATH = "plugins.entries.inferrs.config";
+export { CONFIG_PATH, ConfigError };
 
 export type ServiceConfig = {
   /** undefined = decide at start time (loopback base URL and a command that resolves). */
@@ -32,10 +33,6 @@ export type ResolvedConfig = {
   models: Record<string, ModelOverride>;
   service: ServiceConfig;
 };
-
-export class ConfigError extends Error {
-  override name = "InferrsConfigError";
-}
 
 export function resolveConfig(raw: unknown): ResolvedConfig {
   const input = raw ?? {};

@@ -20,6 +20,9 @@ export async function discoverModels(
   signal?: AbortSignal,
 ): Promise<Discovery> {
   const hubDir = hubCacheDir(env);
+  // One listing of the cache per discovery: config.json is read only for the ids found in it.
+  const cachedIds = listCachedModelIds(hubDir);
+  const cached = new Set(cachedIds);
   const warnings: string[] = [];
   let ids: string[];
   let reachable = false;
@@ -33,7 +36,7 @@ export async function discoverModels(
     reachable = true;
   } catch (error) {
     if (!(error instanceof DiscoveryError)) throw error;
-    ids = listCachedModelIds(hubDir);
+    ids = cachedIds;
     warnings.push(`${error.message}. ${offlineHint(config, ids.length, hubDir)}`);
   }
   const listable = ids.filter(isListableModelId);
@@ -45,7 +48,7 @@ export async function discoverModels(
         `(a local model is served only when its path is named under plugins.entries.inferrs.config.models)`,
     );
   }
-  const models = [...listable, ...configured].map((id) => modelEntryFor(id, config, hubDir));
+  const models = [...listable, ...configured].map((id) => modelEntryFor(id, config, hubDir, cached));
   if (models.length === 0) {
     warnings.push(
       `No inferrs models found: the server lists none and the Hugging Face cache ${hubDir} is empty. ` +

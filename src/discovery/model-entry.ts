@@ -45,9 +45,13 @@ export function buildModelEntry(
   };
 }
 
-/** Entry for one model id from the HF cache and the config overrides (sync: cheap file reads). */
-export function modelEntryFor(id: string, config: ResolvedConfig, hubDir: string): ModelEntry {
-  return buildModelEntry(id, readCachedModelConfig(hubDir, id), config.models[id], modelSettings(config, id).args);
+/**
+ * Entry for one model id from the HF cache and the config overrides (sync: cheap file reads).
+ * `cachedIds`: the cache's listing, when the caller has it; ids not in it are not looked up.
+ */
+export function modelEntryFor(id: string, config: ResolvedConfig, hubDir: string, cachedIds?: ReadonlySet<string>): ModelEntry {
+  const hfConfig = cachedIds && !cachedIds.has(id) ? undefined : readCachedModelConfig(hubDir, id);
+  return buildModelEntry(id, hfConfig, config.models[id], modelSettings(config, id).args);
 }
 
 export function runtimeModelFor(id: string, config: ResolvedConfig, hubDir: string): RuntimeModelEntry {

@@ -1,6 +1,6 @@
 // GET {baseUrl}/models from a running inferrs, with a hard timeout and a defensive parser:
-// bad entries are dropped with a warning, never a crash or a hang.
-import { request } from "undici";
+// bad entries are dropped with a warning, never a crash or a hang. undici is loaded on the first
+// request, not at plugin import.
 import { MAX_LISTED_MODELS, MAX_MODELS_BODY_BYTES } from "../defaults.ts";
 import { bearerHeaders } from "../http.ts";
 
@@ -28,6 +28,7 @@ export async function fetchServerModels(
 ): Promise<ServerModels> {
   const url = `${target.baseUrl}/models`;
   const timeout = AbortSignal.timeout(target.timeoutMs);
+  const { request } = await import("../undici-request.ts");
   let body: string;
   try {
     const response = await request(url, {

@@ -1,6 +1,5 @@
 // One POST {baseUrl}/embeddings to inferrs (../shared/inferrs-api.md §7, §15), with a defensive
 // parser: the answer must hold one finite vector per input, all of one width, or it is refused.
-import { request } from "undici";
 import { MAX_EMBEDDINGS_BODY_BYTES } from "../defaults.ts";
 import { networkReason } from "../discovery/server-models.ts";
 import { bearerHeaders } from "../http.ts";
@@ -28,6 +27,7 @@ export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[],
   let status: number;
   let text: string;
   try {
+    const { request } = await import("../undici-request.ts");
     const response = await request(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...bearerHeaders(target.apiKey) },

@@ -29,7 +29,7 @@ export function createEmbeddingAdapter(deps: EmbeddingDeps): EmbeddingProviderAd
     // No I/O here: `memory status` creates the provider too, and must not start a server.
     create: async (options) => {
       const model = checkEmbeddingModel(normalizeEmbeddingModel(options.model));
-      return { provider: new InferrsEmbedder(model, loadConfig(options.config), deps.supervisor).provider };
+      return { provider: new InferrsEmbedder(model, await loadConfig(options.config), deps.supervisor).provider };
     },
   };
 }

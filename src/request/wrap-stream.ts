@@ -15,7 +15,7 @@ import { sanitizePayload } from "./sanitize-payload.ts";
 export type RequestDeps = {
   supervisor: Supervisor;
   /** The plugin config as of this request (reads the host config, so edits apply at once). */
-  loadConfig: (hostConfig: unknown) => ResolvedConfig;
+  loadConfig: (hostConfig: unknown) => ResolvedConfig | Promise<ResolvedConfig>;
   /** The host's default transport, for when the host passes none. */
   defaultStreamFn: () => Promise<StreamFn>;
   /** Start progress for the run that waits (gateway: `inferrs.status` agent events). */
@@ -29,7 +29,7 @@ export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
     return (model, context, options) => {
       const out = new EventChannel();
       void pump(out, async () => {
-        const config = deps.loadConfig(ctx.config);
+        const config = await deps.loadConfig(ctx.config);
         // The host's run id is the request id up to its first ":".
         const runId = (options as { requestId?: string } | undefined)?.requestId?.split(":")[0];
         const onProgress = runId && deps.emitStatus ? (progress: LoadProgress) => deps.emitStatus!(runId, progress) : undefined;

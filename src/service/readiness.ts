@@ -1,6 +1,5 @@
 // Waits for `/health` to turn 200 (or 500: failed load) with capped backoff. Polls at least every
 // 100 ms so readiness is seen within ~100 ms of it, and never waits past the timeout.
-import pRetry from "p-retry";
 import { probeHealth } from "./probe.ts";
 
 export const POLL_MIN_MS = 20;
@@ -15,6 +14,8 @@ export async function waitForHealth(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<"ok" | "failed"> {
+  // Loaded on first use, not at plugin import.
+  const { default: pRetry } = await import("p-retry");
   try {
     return await pRetry(
       async () => {

@@ -1,6 +1,6 @@
 // One spawned `inferrs serve` process: argument array (no shell), its own process group (so its
 // workers die with it), unref'd so a one-shot CLI never waits for it, output kept as a tail.
-import { execa, type ResultPromise } from "execa";
+import type { execa as Execa, ResultPromise } from "execa";
 import { OutputTail } from "./output-tail.ts";
 
 export type ExitInfo = { code: number | undefined; signal: string | undefined };
@@ -20,7 +20,13 @@ export class ServerProcess {
   exit: ExitInfo | undefined;
   private readonly child: ResultPromise;
 
-  constructor(command: string, args: string[], env: Record<string, string>, secrets: string[]) {
+  /** Spawns the server; execa is loaded here, on the first start, not at plugin import. */
+  static async spawn(command: string, args: string[], env: Record<string, string>, secrets: string[]): Promise<ServerProcess> {
+    const { execa } = await import("execa");
+    return new ServerProcess(execa, command, args, env, secrets);
+  }
+
+  private constructor(execa: typeof Execa, command: string, args: string[], env: Record<string, string>, secrets: string[]) {
     this.output = new OutputTail(secrets);
     this.child = execa(command, args, {
       env,

@@ -378,7 +378,7 @@ export class Supervisor {
 
     const args = serveArgv(model, config, { port: slot.port, args: slot.settings.args });
     const env = { ...this.env, ...slot.settings.env } as Record<string, string>;
-    const proc = new ServerProcess(command, args, env, configSecrets(config));
+    const proc = await ServerProcess.spawn(command, args, env, configSecrets(config));
     this.spawns++;
     Object.assign(slot, { proc, command, args, recordFile: recordPath(this.stateDir, slot.port) });
     if (proc.pid > 0) {
