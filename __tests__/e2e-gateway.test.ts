@@ -47,7 +47,7 @@ test("agent turns start inferrs for the selected model, switch it for another, a
   expect(JSON.parse(status.stdout)).toMatchObject({
     health: "ready",
     servedModel: QWEN,
-    ownedByOpenClaw: true,
+    startedBy: "other-openclaw", // the gateway started it; status runs in another process
     pid: starts[1]!.pid,
   });
 
