@@ -10,3 +10,10 @@ export type EventStream = Awaited<ReturnType<StreamFn>>;
 export type StreamEvent = EventStream extends AsyncIterable<infer E> ? E : never;
 export type AssistantMessage = Awaited<ReturnType<EventStream["result"]>>;
 export type WrapStreamFn = NonNullable<ProviderPlugin["wrapStreamFn"]>;
+export type {
+  OpenClawConfig,
+  ProviderAuthContext,
+  ProviderAuthMethod,
+  ProviderAuthMethodNonInteractiveContext,
+  ProviderAuthResult,
+} from "openclaw/plugin-sdk/plugin-entry";

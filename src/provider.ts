@@ -1,11 +1,12 @@
-// The `inferrs` provider: live catalog, dynamic models for any id, key-less auth and the
-// supervised request path.
+// The `inferrs` provider: live catalog, dynamic models for any id, key-less auth, onboarding and
+// the supervised request path.
 import { resolveConfig, type ResolvedConfig } from "./config/resolve.ts";
 import { API, API_KEY_ENV_VAR, LOCAL_AUTH_MARKER, PROVIDER_ID, PROVIDER_LABEL } from "./defaults.ts";
 import { discoverModels } from "./discovery/catalog.ts";
 import { hubCacheDir } from "./discovery/hf-cache.ts";
 import { runtimeModelFor } from "./discovery/model-entry.ts";
 import type { ProviderPlugin, StreamFn } from "./host-types.ts";
+import { createOnboardingAuthMethod } from "./onboarding/auth-method.ts";
 import { createStreamWrapper } from "./request/wrap-stream.ts";
 import type { Supervisor } from "./service/supervisor.ts";
 
@@ -43,7 +44,7 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
     id: PROVIDER_ID,
     label: PROVIDER_LABEL,
     envVars: [API_KEY_ENV_VAR],
-    auth: [],
+    auth: [createOnboardingAuthMethod()],
     catalog: {
       order: "late",
       run: async (ctx) => {
@@ -55,7 +56,9 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
     },
     resolveDynamicModel: dynamicModel,
     prepareDynamicModel: async (ctx) => dynamicModel(ctx),
-    // inferrs has no auth: a non-secret marker satisfies the host (a configured apiKey wins).
+    // inferrs has no auth: a non-secret marker satisfies the host (a configured apiKey wins; an
+    // INFERRS_API_KEY or stored profile wins over this). Agent turns ask for it only because the
+    // manifest says `setup.requiresRuntime: false`.
     resolveSyntheticAuth: (ctx) => ({
       apiKey: loadConfig(ctx.config).apiKey ?? LOCAL_AUTH_MARKER,
       source: "inferrs plugin (inferrs needs no API key)",
