@@ -20,8 +20,11 @@ beforeAll(async () => {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     service: { command: inferrsBin, env: { INFERRS_EMU_REQUEST_LOG: host.requestLog } },
   });
+  // As `openclaw onboard --auth-choice inferrs` leaves it: an inferrs default model, which makes
+  // the gateway run the plugin's discovery at start even with no credential.
+  host.writeConfig({ ...host.readConfig(), agents: { defaults: { model: { primary: `inferrs/${GEMMA}` } } } });
   gateway = await host.startGateway(await freePort());
-  // The gateway runs the plugin's discovery at start (no inferrs runs yet: our warning says so).
+  // Discovery at start (no inferrs runs yet: our warning says so).
   await gateway.waitForOutput(/inferrs: cannot reach inferrs at http:\/\/127\.0\.0\.1:\d+\/v1\/models/, 180_000);
 }, 400_000);
 
