@@ -35,12 +35,7 @@ beforeAll(async () => {
   host = await OpenClawHost.create();
   port = await freePort();
   baseUrl = `http://127.0.0.1:${port}/v1`;
-  host.setPluginConfig({
-    service: { command: inferrsBin, env: { INFERRS_EMU_REQUEST_LOG: host.requestLog } },
-    // The emulator answers any user message naming a tool (OpenClaw's context does) with a tool
-    // call; without tool schemas the turn is a plain answer.
-    models: { [QWEN35]: { supportsTools: false } },
-  });
+  host.setPluginConfig({ service: { command: inferrsBin, env: { INFERRS_EMU_REQUEST_LOG: host.requestLog } } });
 }, 120_000);
 
 afterEach(async () => {
@@ -71,7 +66,7 @@ describe("openclaw onboard --non-interactive --auth-choice inferrs", () => {
     const config = host.readConfig() as Config;
     expect(config.plugins?.entries?.inferrs).toMatchObject({
       enabled: true,
-      config: { baseUrl, service: { command: inferrsBin }, models: { [QWEN35]: { supportsTools: false } } },
+      config: { baseUrl, service: { command: inferrsBin } },
     });
     expect(config.agents?.defaults?.model?.primary).toBe(`inferrs/${QWEN35}`);
   }, 360_000);
@@ -79,6 +74,10 @@ describe("openclaw onboard --non-interactive --auth-choice inferrs", () => {
 
 describe("thinking levels on the wire (agent --local, no key)", () => {
   test("--thinking high sends reasoning_effort, streamed reasoning is thinking and not answer text; --thinking off sends none", async () => {
+    const pluginConfig = (host.readConfig() as Config).plugins?.entries?.inferrs?.config;
+    // The emulator answers any user message naming a tool (OpenClaw's context does) with a tool
+    // call; without tool schemas the turn is a plain answer.
+    host.setPluginConfig({ ...pluginConfig, baseUrl, models: { [QWEN35]: { supportsTools: false } } });
     const turn = (thinking: string) =>
       host.run(["agent", "--local", "--model", `inferrs/${QWEN35}`, "--thinking", thinking, "-m", "What is 2 + 2?", "--json"], {
         timeoutMs: 300_000,
