@@ -50,7 +50,7 @@ describe("plugin config", () => {
       'plugins.entries.inferrs.config.discoveryTimeoutMs is "soon", but it must be an integer ≥ 50 and ≤ 60000.',
     );
     expect(errorOf({ service: { device: "gpu" } })).toBe(
-      'plugins.entries.inferrs.config.service.device is "gpu", but it must be one of "auto", "cpu", "cuda", "metal".',
+      'plugins.entries.inferrs.config.service.device is "gpu", but it must be one of "auto", "cpu", "cuda", "rocm", "metal".',
     );
   });
 

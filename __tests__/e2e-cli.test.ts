@@ -129,15 +129,18 @@ test("with inferrs down the model list still shows what it could serve, and the 
 }, 120_000);
 
 describe("agent --local against an inferrs that rejects array content", () => {
-  test("completes a turn with the plugin's compat flags, authorised by a stored non-secret marker", async () => {
+  test("completes a turn with the plugin's compat flags and no key: no stored profile, no env var", async () => {
     usePluginConfig({ INFERRS_EMU_RELEASE: ARRAY_REJECTING_RELEASE });
-    // The one-command auth path of the docs (agent turns ignore a third-party plugin's synthetic auth).
-    const paste = await host.run(["models", "auth", "paste-api-key", "--provider", "inferrs"], { input: "inferrs-local\n" });
-    expect(paste.stdout + paste.stderr).toContain("Auth profile: inferrs:manual (inferrs/api_key)");
-    const run = await host.run(["agent", "--local", "--model", `inferrs/${GEMMA}`, "-m", "What is 2 + 2?", "--json"]);
+    // Nothing was pasted into this host, and the harness passes no INFERRS_* variable to OpenClaw.
+    const run = await host.run(["agent", "--local", "--model", `inferrs/${GEMMA}`, "-m", "What is 2 + 2?", "--json"], {
+      timeoutMs: 300_000,
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('"finalAssistantVisibleText": "2 + 2 = 4."');
-  }, 120_000);
+    expect(run.stderr).not.toContain("No API key found");
+    const chat = host.requests().filter((line) => line.path === "/v1/chat/completions").at(-1);
+    expect(chat?.headers).toMatchObject({ authorization: "Bearer inferrs-local" });
+  }, 360_000);
 
   test("fails the same turn with the seed's provider block minus its compat flag", async () => {
     const foreign = await startEmulator({ model: GEMMA, port, hfHome: host.hfHome, env: { INFERRS_EMU_RELEASE: ARRAY_REJECTING_RELEASE } });
@@ -150,10 +153,12 @@ describe("agent --local against an inferrs that rejects array content", () => {
     };
     host.writeConfig(handWritten);
     try {
-      const run = await host.run(["agent", "--local", "--model", `inferrs/${GEMMA}`, "-m", "What is 2 + 2?", "--json"]);
+      const run = await host.run(["agent", "--local", "--model", `inferrs/${GEMMA}`, "-m", "What is 2 + 2?", "--json"], {
+        timeoutMs: 300_000,
+      });
       expect(run.stdout + run.stderr).toContain("invalid type: sequence, expected a string");
     } finally {
       host.writeConfig(config);
     }
-  }, 120_000);
+  }, 360_000);
 });

@@ -277,7 +277,7 @@ describe("embeddings (Qwen/Qwen3-Embedding-0.6B)", () => {
   });
 });
 
-describe("Qwen3.5 tool calls", () => {
+describe("Qwen3.5 tool calls and thinking", () => {
   let emu: Emulator;
   const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
 
@@ -303,6 +303,26 @@ describe("Qwen3.5 tool calls", () => {
     expect(chunks[1].choices[0].delta).toEqual({ tool_calls: [{ index: 0, id: "call_0", type: "function", function: { name: "get_weather", arguments: "" } }] });
     expect(chunks[2].choices[0].delta).toEqual({ tool_calls: [{ index: 0, function: { arguments: "{}" } }] });
     expect(chunks[chunks.length - 1].choices[0]).toEqual({ index: 0, delta: {}, finish_reason: "tool_calls" });
+  });
+
+  it("streams reasoning_content before the answer for any non-null reasoning_effort, and none without one", async () => {
+    const deltas = async (extra: Record<string, unknown>) => {
+      const res = await chat(emu, { stream: true, messages: [{ role: "user", content: "What is 2 + 2?" }], ...extra });
+      return sseData(await res.text()).slice(0, -1).map((d) => (JSON.parse(d) as Chunk).choices[0].delta);
+    };
+    const join = (list: Array<Record<string, unknown>>, key: string) => list.map((d) => d[key] ?? "").join("");
+
+    const thinking = await deltas({ reasoning_effort: "high" });
+    const firstContent = thinking.findIndex((d) => d.content !== undefined);
+    expect(join(thinking, "reasoning_content")).toBe("The user wants a short answer, so I will reply directly.");
+    expect(thinking.slice(firstContent).some((d) => d.reasoning_content !== undefined)).toBe(false);
+    expect(join(thinking, "content")).toBe("2 + 2 = 4.");
+
+    for (const off of [{}, { reasoning_effort: null }]) {
+      const plain = await deltas(off);
+      expect(plain.some((d) => d.reasoning_content !== undefined)).toBe(false);
+      expect(join(plain, "content")).toBe("2 + 2 = 4.");
+    }
   });
 });
 

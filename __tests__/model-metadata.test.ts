@@ -65,13 +65,15 @@ describe("model entries", () => {
         supportsStore: false,
         supportsJsonSchemaResponseFormat: false,
         supportsTools: false,
+        supportsReasoningEffort: false,
       },
     });
   });
 
-  test("Qwen3.5 reasons and gets tools (its template returns native tool_calls)", () => {
+  test("Qwen3.5 reasons, takes thinking levels as reasoning_effort and gets tools (its template returns native tool_calls)", () => {
     const entry = buildModelEntry("Qwen/Qwen3.5-0.8B", qwen35, undefined, []);
     expect(entry.reasoning).toBe(true);
+    expect(entry.compat.supportsReasoningEffort).toBe(true);
     expect(entry.compat.supportsTools).toBe(true);
     expect(entry.input).toEqual(["text"]);
   });
@@ -93,7 +95,7 @@ describe("model entries", () => {
       maxTokens: 1000,
       reasoning: true,
       input: ["text"],
-      compat: { supportsTools: true, requiresStringContent: true },
+      compat: { supportsTools: true, supportsReasoningEffort: true, requiresStringContent: true },
     });
   });
 });
@@ -133,6 +135,12 @@ describe("Hugging Face cache", () => {
     cache("google/gemma-4-E2B-it", gemma4);
     const config = resolveConfig({});
     expect(modelEntryFor("google/gemma-4-E2B-it", config, join(root, "hub")).input).toEqual(["text", "image"]);
+  });
+
+  test("a model's request timeout covers a start (service.readyTimeoutMs) plus an answer", () => {
+    expect(modelEntryFor("any/model", resolveConfig({}), join(root, "hub")).requestTimeoutMs).toBe(180_000 + 300_000);
+    const slowStart = resolveConfig({ service: { readyTimeoutMs: 1_800_000 } });
+    expect(modelEntryFor("any/model", slowStart, join(root, "hub")).requestTimeoutMs).toBe(1_800_000 + 300_000);
   });
 
   test("a broken config.json falls back instead of failing", () => {

@@ -47,6 +47,15 @@ describe("payload hygiene", () => {
     ]);
   });
 
+  test("thinking off (reasoning_effort none or null) sends no reasoning_effort; a level is kept", () => {
+    expect(sanitizePayload({ messages: [], reasoning_effort: "none" }, { tools: true })).toEqual({ messages: [] });
+    expect(sanitizePayload({ messages: [], reasoning_effort: null }, { tools: true })).toEqual({ messages: [] });
+    expect(sanitizePayload({ messages: [], reasoning_effort: "high" }, { tools: true })).toEqual({
+      messages: [],
+      reasoning_effort: "high",
+    });
+  });
+
   test("models without native tool calls get no tool schemas", () => {
     const withTools = { messages: [], tools: [{ type: "function" }], tool_choice: "auto", parallel_tool_calls: true };
     expect(sanitizePayload({ ...withTools }, { tools: false })).toEqual({ messages: [] });

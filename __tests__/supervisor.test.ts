@@ -1252,14 +1252,24 @@ describe("resolveCommand", () => {
 });
 
 describe("resolveDevice", () => {
-  test("an explicit device is kept; auto is metal on Apple silicon and cpu elsewhere without NVIDIA", () => {
+  const devices = (...paths: string[]) => (path: string) => paths.includes(path);
+
+  test("an explicit device is kept; auto is metal on Apple silicon and cpu elsewhere without a GPU driver", () => {
     expect(resolveDevice("cuda", { platform: "linux", arch: "x64" })).toBe("cuda");
+    expect(resolveDevice("rocm", { platform: "linux", arch: "x64", exists: devices() })).toBe("rocm");
     expect(resolveDevice("cpu", { platform: "darwin", arch: "arm64" })).toBe("cpu");
     expect(resolveDevice("auto", { platform: "darwin", arch: "arm64" })).toBe("metal");
     expect(resolveDevice("auto", { platform: "darwin", arch: "x64" })).toBe("cpu");
-    expect(resolveDevice("auto", { platform: "win32", arch: "x64" })).toBe("cpu");
-    const nvidia = existsSync("/dev/nvidiactl") || existsSync("/proc/driver/nvidia/version");
-    expect(resolveDevice("auto", { platform: "linux", arch: "x64" })).toBe(nvidia ? "cuda" : "cpu");
+    expect(resolveDevice("auto", { platform: "win32", arch: "x64", exists: devices("/dev/kfd") })).toBe("cpu");
+    expect(resolveDevice("auto", { platform: "linux", arch: "x64", exists: devices() })).toBe("cpu");
+  });
+
+  test("auto on Linux is cuda with an NVIDIA driver, else rocm where /dev/kfd exists", () => {
+    const linux = (exists: (path: string) => boolean) => resolveDevice("auto", { platform: "linux", arch: "x64", exists });
+    expect(linux(devices("/dev/nvidiactl"))).toBe("cuda");
+    expect(linux(devices("/proc/driver/nvidia/version"))).toBe("cuda");
+    expect(linux(devices("/dev/kfd"))).toBe("rocm");
+    expect(linux(devices("/dev/kfd", "/dev/nvidiactl"))).toBe("cuda");
   });
 });
 

@@ -1,5 +1,6 @@
 // `npm start`: the real OpenClaw CLI with the plugin installed in a throw-away state, against a
-// real `inferrs` on PATH or else the project's emulator. Prints the discovered models and one answer.
+// real `inferrs` on PATH or else the project's emulator. Onboards (no key), which prints the models
+// found, then prints one answer.
 import { resolveCommand } from "../src/service/command.ts";
 import { freePort } from "../tools/net.ts";
 import { inferrsBin, OpenClawHost, packPlugin } from "../tools/openclaw-host.ts";
@@ -26,15 +27,17 @@ const host = await OpenClawHost.create({ realHfCache: Boolean(realInferrs) });
 try {
   console.log(`OpenClaw state for this run: ${host.dir} (removed at the end)`);
   console.log("$ openclaw plugins install npm-pack:.tmp/openclaw-inferrs.tgz --force --accept-capabilities    (done)");
-  host.setPluginConfig(
-    realInferrs ? {} : { baseUrl: `http://127.0.0.1:${await freePort()}/v1`, service: { command: inferrsBin } },
-  );
+  if (!realInferrs) host.setPluginConfig({ service: { command: inferrsBin } });
+  const baseUrl = realInferrs ? "http://127.0.0.1:8080/v1" : `http://127.0.0.1:${await freePort()}/v1`;
 
+  // No key step: onboarding points the plugin at inferrs and picks a default model.
   show(
-    "echo inferrs-local | openclaw models auth paste-api-key --provider inferrs",
-    await host.run(["models", "auth", "paste-api-key", "--provider", "inferrs"], { input: "inferrs-local\n" }),
+    `openclaw onboard --non-interactive --accept-risk --auth-choice inferrs --inferrs-base-url ${baseUrl} --skip-health`,
+    await host.run(
+      ["onboard", "--non-interactive", "--accept-risk", "--auth-choice", "inferrs", "--inferrs-base-url", baseUrl, "--skip-health"],
+      { timeoutMs: 300_000 },
+    ),
   );
-  show("openclaw models list --provider inferrs --refresh", await host.run(["models", "list", "--provider", "inferrs", "--refresh"]));
   const prompt = "What is 2 + 2?";
   show(
     `openclaw infer model run --local --model inferrs/${MODEL} --prompt "${prompt}"`,

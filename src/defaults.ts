@@ -10,6 +10,11 @@ export const API_KEY_ENV_VAR = "INFERRS_API_KEY";
 export const LOCAL_AUTH_MARKER = "inferrs-local";
 
 export const DEFAULT_MAX_TOKENS = 4096;
+/**
+ * Time an answer may take once inferrs is ready: the host's own first-event timeout for local
+ * models. A model's requestTimeoutMs is service.readyTimeoutMs plus this.
+ */
+export const ANSWER_TIMEOUT_MS = 300_000;
 /** Documented context window of google/gemma-4-E2B-it; used when nothing better is known. */
 export const FALLBACK_CONTEXT_WINDOW = 131072;
 /** More models than this in GET /v1/models are cut off with a warning. */

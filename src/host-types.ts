@@ -13,3 +13,10 @@ export type WrapStreamFn = NonNullable<ProviderPlugin["wrapStreamFn"]>;
 export type EmbeddingProviderAdapter = Parameters<OpenClawPluginApi["registerEmbeddingProvider"]>[0];
 export type EmbeddingProvider = NonNullable<Awaited<ReturnType<EmbeddingProviderAdapter["create"]>>["provider"]>;
 export type EmbeddingInput = Parameters<EmbeddingProvider["embed"]>[0];
+export type {
+  OpenClawConfig,
+  ProviderAuthContext,
+  ProviderAuthMethod,
+  ProviderAuthMethodNonInteractiveContext,
+  ProviderAuthResult,
+} from "openclaw/plugin-sdk/plugin-entry";

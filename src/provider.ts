@@ -1,5 +1,5 @@
-// The `inferrs` provider: live catalog, dynamic models for any id, key-less auth and the
-// supervised request path.
+// The `inferrs` provider: live catalog, dynamic models for any id, key-less auth, onboarding and
+// the supervised request path.
 import { resolveConfigIfLoaded, resolveConfigLazily } from "./config/load.ts";
 import type { ResolvedConfig } from "./config/resolve.ts";
 import { API, API_KEY_ENV_VAR, LOCAL_AUTH_MARKER, PROVIDER_ID, PROVIDER_LABEL } from "./defaults.ts";
@@ -8,6 +8,7 @@ import { hubCacheDir } from "./discovery/hf-cache.ts";
 import { runtimeModelFor } from "./discovery/model-entry.ts";
 import type { ProviderPlugin, StreamFn } from "./host-types.ts";
 import { modelIdProblem } from "./model-id.ts";
+import { createOnboardingAuthMethod } from "./onboarding/auth-method.ts";
 import { createStreamWrapper, type RequestDeps } from "./request/wrap-stream.ts";
 import type { Supervisor } from "./service/supervisor.ts";
 
@@ -61,7 +62,7 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
     id: PROVIDER_ID,
     label: PROVIDER_LABEL,
     envVars: [API_KEY_ENV_VAR],
-    auth: [],
+    auth: [createOnboardingAuthMethod()],
     catalog: {
       order: "late",
       run: async (ctx) => {
@@ -73,8 +74,10 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
     },
     resolveDynamicModel: dynamicModel,
     prepareDynamicModel,
-    // inferrs has no auth: a non-secret marker satisfies the host (a configured apiKey wins). Read
-    // without the validator (a sync hook); a bad config fails the request with its ConfigError.
+    // inferrs has no auth: a non-secret marker satisfies the host (a configured apiKey wins; an
+    // INFERRS_API_KEY or stored profile wins over this). Agent turns ask for it only because the
+    // manifest says `setup.requiresRuntime: false`. Read without the validator (a sync hook); a
+    // bad config fails the request with its ConfigError.
     resolveSyntheticAuth: (ctx) => ({
       apiKey: configuredApiKey(entryConfig(ctx.config, deps.pluginConfig)) ?? LOCAL_AUTH_MARKER,
       source: "inferrs plugin (inferrs needs no API key)",

@@ -83,7 +83,11 @@ export class OpenClawHost {
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) {
-      if (!key.startsWith("OPENCLAW_") && !key.startsWith("INFERRS_") && key !== "NODE_OPTIONS") env[key] = value;
+      // jest sets NODE_ENV=test, under which OpenClaw's gateway writes no lock (so a CLI beside it
+      // says "Gateway is not running"): run OpenClaw as a user does.
+      if (!key.startsWith("OPENCLAW_") && !key.startsWith("INFERRS_") && key !== "NODE_OPTIONS" && key !== "NODE_ENV") {
+        env[key] = value;
+      }
     }
     return {
       ...env,

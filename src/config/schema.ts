@@ -12,7 +12,7 @@ export const INPUT_KINDS = ["text", "image"] as const;
 export const BASE_URL_PATTERN = "^https?://[^\\s/?#@\\\\]+(/[^\\s?#\\\\]*)?$";
 /** Node's timers overflow past 2^31 - 1 ms (and then fire at once). */
 export const MAX_TIMER_MS = 2147483647;
-export const DEVICES = ["auto", "cpu", "cuda", "metal"] as const;
+export const DEVICES = ["auto", "cpu", "cuda", "rocm", "metal"] as const;
 
 // A string enum as plain JSON Schema `{"type":"string","enum":[...]}`: OpenClaw's own validator
 // then names every allowed value (a union of literals becomes `anyOf` and it names only the first).
@@ -68,7 +68,7 @@ const ServiceSchema = Type.Object(
     device: Type.Optional(
       StringEnum(DEVICES, {
         default: "auto",
-        description: "auto: metal on macOS arm64, cuda when an NVIDIA GPU is visible, else cpu.",
+        description: "auto: metal on macOS arm64, cuda when an NVIDIA GPU is visible, rocm when /dev/kfd exists (and no NVIDIA GPU), else cpu.",
       }),
     ),
     args: Type.Optional(

@@ -12,6 +12,10 @@ export type Discovery = {
   warnings: string[];
   /** The server answered GET /v1/models. */
   reachable: boolean;
+  /** Why it did not (e.g. `cannot reach inferrs at … (connection refused)`). */
+  failure: string | undefined;
+  /** The model the server marks as loaded, if it answered and marks one. */
+  served: string | undefined;
 };
 
 export async function discoverModels(
@@ -26,17 +30,21 @@ export async function discoverModels(
   const warnings: string[] = [];
   let ids: string[];
   let reachable = false;
+  let served: string | undefined;
+  let failure: string | undefined;
   try {
     const listed = await fetchServerModels(
       { baseUrl: config.baseUrl, apiKey: config.apiKey, timeoutMs: config.discoveryTimeoutMs },
       signal,
     );
     ids = listed.ids;
+    served = listed.loaded;
     warnings.push(...listed.warnings);
     reachable = true;
   } catch (error) {
     if (!(error instanceof DiscoveryError)) throw error;
     ids = cachedIds;
+    failure = error.message;
     warnings.push(`${error.message}. ${offlineHint(config, ids.length, hubDir)}`);
   }
   const listable = ids.filter(isListableModelId);
@@ -55,7 +63,7 @@ export async function discoverModels(
         `Download one with \`inferrs pull <org/model>\` or name it under plugins.entries.inferrs.config.models.`,
     );
   }
-  return { models, warnings, reachable };
+  return { models, warnings, reachable, failure, served };
 }
 
 function offlineHint(config: ResolvedConfig, cached: number, hubDir: string): string {

@@ -2,14 +2,18 @@
 import type { ModelOverride, InputKind } from "../config/schema.ts";
 import { modelSettings } from "../config/model-settings.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { API, DEFAULT_MAX_TOKENS, INFERRS_COMPAT, PROVIDER_ID } from "../defaults.ts";
+import { ANSWER_TIMEOUT_MS, API, DEFAULT_MAX_TOKENS, INFERRS_COMPAT, PROVIDER_ID } from "../defaults.ts";
 import { readCachedModelConfig } from "./hf-cache.ts";
 import { describeModel } from "./model-metadata.ts";
 
-export type InferrsCompat = typeof INFERRS_COMPAT & { supportsTools: boolean };
+export type InferrsCompat = typeof INFERRS_COMPAT & {
+  supportsTools: boolean;
+  /** Reasoning models take OpenClaw's thinking levels as `reasoning_effort`. */
+  supportsReasoningEffort: boolean;
+};
 
-/** A model as it goes into `models.providers.inferrs.models[]`. */
-export type ModelEntry = {
+/** What a model is, independent of the plugin's service settings. */
+export type ModelFacts = {
   id: string;
   name: string;
   api: typeof API;
@@ -21,6 +25,12 @@ export type ModelEntry = {
   compat: InferrsCompat;
 };
 
+/** A model as it goes into `models.providers.inferrs.models[]`. */
+export type ModelEntry = ModelFacts & {
+  /** The host's first-event/idle timeout for this model: a start plus an answer. */
+  requestTimeoutMs: number;
+};
+
 /** The same model as a runtime model for `resolveDynamicModel`. */
 export type RuntimeModelEntry = ModelEntry & { provider: typeof PROVIDER_ID; baseUrl: string };
 
@@ -29,19 +39,24 @@ export function buildModelEntry(
   hfConfig: Record<string, unknown> | undefined,
   override: ModelOverride | undefined,
   serveArgs: readonly string[],
-): ModelEntry {
+): ModelFacts {
   const meta = describeModel(id, hfConfig, serveArgs);
   const contextWindow = override?.contextWindow ?? meta.contextWindow;
+  const reasoning = override?.reasoning ?? meta.reasoning;
   return {
     id,
     name: override?.name ?? id,
     api: API,
-    reasoning: override?.reasoning ?? meta.reasoning,
+    reasoning,
     input: override?.input ? [...override.input] : meta.input,
     cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
     contextWindow,
     maxTokens: Math.min(override?.maxTokens ?? DEFAULT_MAX_TOKENS, contextWindow),
-    compat: { ...INFERRS_COMPAT, supportsTools: override?.supportsTools ?? meta.supportsTools },
+    compat: {
+      ...INFERRS_COMPAT,
+      supportsTools: override?.supportsTools ?? meta.supportsTools,
+      supportsReasoningEffort: reasoning,
+    },
   };
 }
 
@@ -51,7 +66,12 @@ export function buildModelEntry(
  */
 export function modelEntryFor(id: string, config: ResolvedConfig, hubDir: string, cachedIds?: ReadonlySet<string>): ModelEntry {
   const hfConfig = cachedIds && !cachedIds.has(id) ? undefined : readCachedModelConfig(hubDir, id);
-  return buildModelEntry(id, hfConfig, config.models[id], modelSettings(config, id).args);
+  return {
+    ...buildModelEntry(id, hfConfig, config.models[id], modelSettings(config, id).args),
+    // The host gives local models 300 s to the first event; a first `inferrs serve` may download
+    // and quantize for longer, and the request waits for it (service.readyTimeoutMs).
+    requestTimeoutMs: config.service.readyTimeoutMs + ANSWER_TIMEOUT_MS,
+  };
 }
 
 export function runtimeModelFor(id: string, config: ResolvedConfig, hubDir: string): RuntimeModelEntry {

@@ -1,12 +1,18 @@
 // Proxy-style request hygiene, enforced on the final payload whatever the host's heuristics did:
 // no OpenAI-only fields, string content where it is only text, no `developer` role, and no
-// tools for models that cannot call them (`infer model run` ignores those compat flags).
+// tools for models that cannot call them (`infer model run` ignores those compat flags), and no
+// `reasoning_effort` for thinking "off".
 
 /** OpenAI-native fields inferrs ignores or that only make sense against api.openai.com. */
 const OPENAI_ONLY_FIELDS = ["service_tier", "store", "prompt_cache_key", "prompt_cache_retention", "safety_identifier"];
 /** inferrs never streams a usage chunk. */
 const UNSUPPORTED_FIELDS = ["stream_options"];
 const TOOL_FIELDS = ["tools", "tool_choice", "parallel_tool_calls"];
+/**
+ * inferrs turns thinking on for any non-null `reasoning_effort`; OpenClaw sends "none" for
+ * `--thinking off`, so that value (and null) must not reach it at all.
+ */
+const THINKING_OFF = new Set<unknown>(["none", null]);
 
 type Message = { role?: unknown; content?: unknown };
 type Part = { type?: unknown; text?: unknown };
@@ -18,6 +24,7 @@ type Part = { type?: unknown; text?: unknown };
 export function sanitizePayload(payload: Record<string, unknown>, options: { tools: boolean }): Record<string, unknown> {
   for (const field of [...OPENAI_ONLY_FIELDS, ...UNSUPPORTED_FIELDS]) delete payload[field];
   if (!options.tools) for (const field of TOOL_FIELDS) delete payload[field];
+  if ("reasoning_effort" in payload && THINKING_OFF.has(payload.reasoning_effort)) delete payload.reasoning_effort;
   if (Array.isArray(payload.messages)) {
     payload.messages = payload.messages.map((message: Message) => sanitizeMessage(message));
   }

@@ -1,0 +1,106 @@
+// The onboarding auth method (`openclaw onboard --auth-choice inferrs`, `models auth login`) called
+// as the host calls it, against the emulator or nothing, with a throw-away Hugging Face cache.
+import type { OpenClawConfig, ProviderAuthContext, ProviderAuthMethodNonInteractiveContext } from "../src/host-types.ts";
+import { createOnboardingAuthMethod } from "../src/onboarding/auth-method.ts";
+import { freePort, makeHfHome, makeTempDir, removeTempDirs, startEmulator, stopAllEmulators } from "./support/emulator.ts";
+
+afterEach(stopAllEmulators);
+afterAll(removeTempDirs);
+
+function nonInteractive(config: OpenClawConfig, opts: Record<string, unknown>) {
+  const said = { log: [] as string[], error: [] as string[], exit: [] as number[] };
+  const ctx = {
+    authChoice: "inferrs",
+    config,
+    baseConfig: config,
+    opts,
+    runtime: {
+      log: (message: string) => said.log.push(message),
+      error: (message: string) => said.error.push(message),
+      exit: (code: number) => said.exit.push(code),
+    },
+  } as unknown as ProviderAuthMethodNonInteractiveContext;
+  return { ctx, said };
+}
+
+test("with inferrs down, the first cached model becomes the default; the plugin config and fallbacks are kept", async () => {
+  const env = { HF_HOME: makeHfHome(["google/gemma-4-E2B-it", "Qwen/Qwen3-0.6B"]) };
+  const port = await freePort();
+  const config = {
+    plugins: { entries: { inferrs: { enabled: true, config: { service: { idleStopMs: 1000 } } } } },
+    agents: { defaults: { model: { primary: "other/model", fallbacks: ["other/fallback"] } } },
+  } as OpenClawConfig;
+  const { ctx, said } = nonInteractive(config, { inferrsBaseUrl: `http://127.0.0.1:${port}/v1/` });
+  const next = await createOnboardingAuthMethod(env).runNonInteractive!(ctx);
+  expect(next?.plugins?.entries?.inferrs).toEqual({
+    enabled: true,
+    config: { service: { idleStopMs: 1000 }, baseUrl: `http://127.0.0.1:${port}/v1` },
+  });
+  expect(next?.agents?.defaults?.model).toEqual({ primary: "inferrs/Qwen/Qwen3-0.6B", fallbacks: ["other/fallback"] });
+  expect(said.log[0]).toBe(
+    `No inferrs answers: cannot reach inferrs at http://127.0.0.1:${port}/v1/models (connection refused). ` +
+      "OpenClaw starts it on demand for the selected model.",
+  );
+  expect(said.exit).toEqual([]);
+});
+
+test("a bad --inferrs-base-url is refused with the reason and an example, and nothing is returned", async () => {
+  const { ctx, said } = nonInteractive({}, { inferrsBaseUrl: "ftp://127.0.0.1/v1" });
+  expect(await createOnboardingAuthMethod({ HF_HOME: makeTempDir() }).runNonInteractive!(ctx)).toBeNull();
+  expect(said.error).toEqual([
+    '--inferrs-base-url: plugins.entries.inferrs.config.baseUrl is "ftp://127.0.0.1/v1": only http:// and https:// are allowed, e.g. http://127.0.0.1:8080/v1.',
+  ]);
+  expect(said.exit).toEqual([1]);
+});
+
+test("interactive: asks for the URL, shows the server and its models, proposes the served model and returns it", async () => {
+  // Served: google/gemma-4-E2B-it, although Qwen comes first in the list.
+  const hfHome = makeHfHome(["google/gemma-4-E2B-it", "Qwen/Qwen3.5-0.8B"]);
+  const server = await startEmulator({ model: "google/gemma-4-E2B-it", hfHome });
+  await server.waitForHealth(200);
+  const baseUrl = `${server.baseUrl}/v1`;
+  const asked: Record<string, unknown> = {};
+  const prompter = {
+    text: async (params: { initialValue?: string; validate?: (value: string) => string | undefined }) => {
+      asked.initialUrl = params.initialValue;
+      asked.badUrl = params.validate?.("not a url");
+      return baseUrl;
+    },
+    progress: () => ({ update: () => {}, stop: () => {} }),
+    note: async (message: string) => void (asked.note = message),
+    select: async (params: { options: Array<{ value: string; hint?: string }>; initialValue?: string }) => {
+      asked.options = params.options;
+      return params.initialValue;
+    },
+  };
+  const ctx = { config: {}, prompter, env: { HF_HOME: hfHome } } as unknown as ProviderAuthContext;
+  const result = await createOnboardingAuthMethod().run(ctx);
+  expect(asked.initialUrl).toBe("http://127.0.0.1:8080/v1");
+  expect(asked.badUrl).toContain("which is not a URL");
+  expect(asked.note).toBe(
+    `inferrs at ${baseUrl} is up and serves google/gemma-4-E2B-it.\nModels listed: Qwen/Qwen3.5-0.8B, google/gemma-4-E2B-it.`,
+  );
+  expect(asked.options).toEqual([
+    { value: "Qwen/Qwen3.5-0.8B", label: "Qwen/Qwen3.5-0.8B" },
+    { value: "google/gemma-4-E2B-it", label: "google/gemma-4-E2B-it", hint: "served now" },
+  ]);
+  expect(result).toMatchObject({
+    profiles: [],
+    defaultModel: "inferrs/google/gemma-4-E2B-it",
+    configPatch: { plugins: { entries: { inferrs: { enabled: true, config: { baseUrl } } } } },
+  });
+});
+
+test("interactive: with no model anywhere, says how to get one", async () => {
+  const port = await freePort();
+  const prompter = {
+    text: async () => `http://127.0.0.1:${port}/v1`,
+    progress: () => ({ update: () => {}, stop: () => {} }),
+    note: async () => {},
+    select: async () => undefined,
+  };
+  const ctx = { config: {}, prompter, env: { HF_HOME: makeTempDir() } } as unknown as ProviderAuthContext;
+  await expect(createOnboardingAuthMethod().run(ctx)).rejects.toThrow(
+    /^No inferrs model to use: inferrs is not running at http:\/\/127\.0\.0\.1:\d+\/v1 and the Hugging Face cache .* is empty\. Download one with `inferrs pull <org\/model>`/,
+  );
+});

@@ -1,0 +1,69 @@
+// What onboarding finds at a base URL: is inferrs up, which model does it serve, which models
+// could be the default (listed by the server, else cached locally, plus configured ones).
+import { CONFIG_PATH, resolveConfig, type ResolvedConfig } from "../config/resolve.ts";
+import { PROVIDER_ID } from "../defaults.ts";
+import { discoverModels } from "../discovery/catalog.ts";
+import { hubCacheDir } from "../discovery/hf-cache.ts";
+
+export type Survey = {
+  config: ResolvedConfig;
+  reachable: boolean;
+  /** Why the server did not answer. */
+  failure: string | undefined;
+  served: string | undefined;
+  modelIds: string[];
+};
+
+/** The plugin config in the host config, with `baseUrl` replaced when given. Throws ConfigError. */
+export function pluginConfigWith(hostConfig: unknown, baseUrl: string | undefined): Record<string, unknown> {
+  const entries = (hostConfig as { plugins?: { entries?: Record<string, { config?: unknown }> } })?.plugins?.entries;
+  const current = entries?.[PROVIDER_ID]?.config;
+  const existing = current && typeof current === "object" ? (current as Record<string, unknown>) : {};
+  const next = { ...existing, ...(baseUrl ? { baseUrl } : {}) };
+  // Validated and normalised (no trailing slash) the same way every hook reads it.
+  return { ...next, baseUrl: resolveConfig(next).baseUrl };
+}
+
+export async function surveyServer(pluginConfig: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<Survey> {
+  const config = resolveConfig(pluginConfig);
+  const discovery = await discoverModels(config, env);
+  return {
+    config,
+    reachable: discovery.reachable,
+    failure: discovery.failure,
+    served: discovery.served,
+    modelIds: discovery.models.map((model) => model.id),
+  };
+}
+
+/** The model onboarding proposes: the one the server serves, else the first one found. */
+export function proposedModel(survey: Survey): string | undefined {
+  return survey.served && survey.modelIds.includes(survey.served) ? survey.served : survey.modelIds[0];
+}
+
+/** One line per fact, for the CLI log and the wizard note. */
+export function describeSurvey(survey: Survey): string[] {
+  const { config } = survey;
+  const server = survey.reachable
+    ? `inferrs at ${config.baseUrl} is up${survey.served ? ` and serves ${survey.served}` : ""}.`
+    : `No inferrs answers: ${survey.failure}. ` +
+      (config.service.autoStart === false
+        ? "Start it yourself (service.autoStart is false)."
+        : "OpenClaw starts it on demand for the selected model.");
+  const models = survey.modelIds.length
+    ? `${survey.reachable ? "Models listed" : "Models in the Hugging Face cache"}: ${survey.modelIds.join(", ")}.`
+    : "Models: none.";
+  return [server, models];
+}
+
+/** Said when there is nothing to choose from, with the ways to get a model. */
+export function noModelMessage(survey: Survey, env: NodeJS.ProcessEnv): string {
+  const where = survey.reachable
+    ? `inferrs at ${survey.config.baseUrl} lists no models`
+    : `inferrs is not running at ${survey.config.baseUrl}`;
+  return (
+    `No inferrs model to use: ${where} and the Hugging Face cache ${hubCacheDir(env)} is empty. ` +
+    `Download one with \`inferrs pull <org/model>\` (for example \`inferrs pull google/gemma-4-E2B-it\`), ` +
+    `or name it under ${CONFIG_PATH}.models, then run this again.`
+  );
+}
