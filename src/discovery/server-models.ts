@@ -2,7 +2,7 @@
 // bad entries are dropped with a warning, never a crash or a hang. undici is loaded on the first
 // request, not at plugin import.
 import { MAX_LISTED_MODELS, MAX_MODELS_BODY_BYTES } from "../defaults.ts";
-import { bearerHeaders } from "../http.ts";
+import { bearerHeaders, readCapped } from "../http.ts";
 
 export type ServerModels = {
   ids: string[];
@@ -41,7 +41,11 @@ export async function fetchServerModels(
       await response.body.dump();
       throw new DiscoveryError("http", `GET ${url} answered HTTP ${response.statusCode}, which inferrs never does: check that baseUrl points at inferrs and ends in /v1`);
     }
-    body = await readCapped(response.body, url);
+    body = await readCapped(
+      response.body,
+      MAX_MODELS_BODY_BYTES,
+      () => new DiscoveryError("malformed", `GET ${url} returned more than ${MAX_MODELS_BODY_BYTES} bytes`),
+    );
   } catch (error) {
     if (error instanceof DiscoveryError) throw error;
     if (timeout.aborted) {
@@ -52,19 +56,6 @@ export async function fetchServerModels(
   return parseModelList(body, url);
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, url: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_MODELS_BODY_BYTES) {
-      body.destroy();
-      throw new DiscoveryError("malformed", `GET ${url} returned more than ${MAX_MODELS_BODY_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 export function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string } })?.cause;

@@ -2,7 +2,7 @@
 // parser: the answer must hold one finite vector per input, all of one width, or it is refused.
 import { MAX_EMBEDDINGS_BODY_BYTES } from "../defaults.ts";
 import { networkReason } from "../discovery/server-models.ts";
-import { bearerHeaders } from "../http.ts";
+import { bearerHeaders, readCapped } from "../http.ts";
 
 /** inferrs answered with an error status; `detail` is its own `{"error": …}` text. */
 export class EmbeddingsHttpError extends Error {
@@ -36,7 +36,11 @@ export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[],
       signal,
     });
     status = response.statusCode;
-    text = await readCapped(response.body, url);
+    text = await readCapped(
+      response.body,
+      MAX_EMBEDDINGS_BODY_BYTES,
+      () => new EmbeddingsError(`POST ${url} returned more than ${MAX_EMBEDDINGS_BODY_BYTES} bytes`),
+    );
   } catch (error) {
     if (error instanceof EmbeddingsError || signal?.aborted) throw error;
     throw new EmbeddingsError(`cannot reach inferrs at ${url} (${networkReason(error)})`);
@@ -87,16 +91,3 @@ function parseEmbeddings(text: string, count: number, url: string): number[][] {
   return vectors;
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, url: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_EMBEDDINGS_BODY_BYTES) {
-      body.destroy();
-      throw new EmbeddingsError(`POST ${url} returned more than ${MAX_EMBEDDINGS_BODY_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
