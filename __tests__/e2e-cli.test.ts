@@ -91,8 +91,9 @@ test("a server the user runs with another model is neither used nor stopped: the
 }, 120_000);
 
 test("a failed model load reports inferrs' own message", async () => {
-  usePluginConfig({ INFERRS_EMU_LOAD_FAIL: "unsupported architecture: mamba" });
-  const run = await inferRun(GEMMA);
+  usePluginConfig();
+  // Through OpenClaw's environment: a service.env value this long would be masked as a possible secret.
+  const run = await inferRun(GEMMA, { INFERRS_EMU_LOAD_FAIL: "unsupported architecture: mamba" });
   expect(run.code).not.toBe(0);
   expect(run.stdout + run.stderr).toMatch(/inferrs could not load google\/gemma-4-E2B-it: .*Model load failed: .*unsupported architecture: mamba/);
   for (const line of starts().slice(-1)) expect(alive(line.pid!)).toBe(false);
