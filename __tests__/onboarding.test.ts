@@ -76,7 +76,7 @@ test("interactive: asks for the URL, shows the server and its models, proposes t
   const ctx = { config: {}, prompter, env: { HF_HOME: hfHome } } as unknown as ProviderAuthContext;
   const result = await createOnboardingAuthMethod().run(ctx);
   expect(asked.initialUrl).toBe("http://127.0.0.1:8080/v1");
-  expect(asked.badUrl).toContain("which is not a URL");
+  expect(asked.badUrl).toContain("which is not a base URL");
   expect(asked.note).toBe(
     `inferrs at ${baseUrl} is up and serves google/gemma-4-E2B-it.\nModels listed: Qwen/Qwen3.5-0.8B, google/gemma-4-E2B-it.`,
   );
