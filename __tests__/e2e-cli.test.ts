@@ -24,9 +24,7 @@ function inferRun(model: string, env: Record<string, string> = {}) {
   return host.run(["infer", "model", "run", "--local", "--model", `inferrs/${model}`, "--prompt", "What is 2 + 2?", "--json"], { env });
 }
 
-function starts() {
-  return host.requests().filter((line) => line.event === "start");
-}
+const starts = () => host.starts();
 
 beforeAll(async () => {
   host = await OpenClawHost.create();

@@ -66,7 +66,7 @@ test("agent turns with no key start inferrs for the selected model, switch it fo
   const second = await turn(QWEN, "qwen-turn");
   expect(second.stdout).toContain("2 + 2 = 4.");
 
-  const starts = host.requests().filter((line) => line.event === "start");
+  const starts = host.starts();
   expect(starts.map((line) => line.model)).toEqual([GEMMA, QWEN]);
   expect(alive(starts[0]!.pid!)).toBe(false); // the gemma server was stopped for the switch
   expect(alive(starts[1]!.pid!)).toBe(true);

@@ -34,16 +34,18 @@ afterAll(async () => {
   await host?.dispose();
 });
 
-const starts = () => host.requests().filter((line) => line.event === "start");
+const starts = () => host.starts();
 const embeddingPosts = () => host.requests().filter((line) => line.path === "/v1/embeddings");
 
 test("memory index --force starts the embedding model and embeds the memory files; no process outlives the CLI", async () => {
   const index = await host.run(["memory", "index", "--force"]);
   expect({ code: index.code, output: index.stdout + index.stderr }).toMatchObject({ code: 0 });
 
+  // Its own server on a free port (a slot outside service.maxServers): baseUrl's port stays for chat models.
   expect(starts().map((line) => line.argv)).toEqual([
-    ["serve", EMBEDDING_MODEL, "--host", "127.0.0.1", "--port", String(port), "--device", "cpu"],
+    ["serve", "--host", "127.0.0.1", "--port", expect.any(String), "--device", "cpu", "--", EMBEDDING_MODEL],
   ]);
+  expect(starts()[0]!.argv![4]).not.toBe(String(port));
   const embedded = embeddingPosts().flatMap((line) => (line.body as { input: string[] }).input);
   expect(embedded.join("\n")).toContain("The staging deploy key lives in the team vault");
   expect(embedded.join("\n")).toContain("The user prefers TypeScript");

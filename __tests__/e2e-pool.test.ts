@@ -20,9 +20,7 @@ function usePluginConfig(service: Record<string, unknown>, serviceEnv: Record<st
   });
 }
 
-function starts() {
-  return host.requests().filter((line) => line.event === "start");
-}
+const starts = () => host.starts();
 
 beforeAll(async () => {
   host = await OpenClawHost.create();

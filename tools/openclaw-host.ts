@@ -177,12 +177,17 @@ export class OpenClawHost {
   }
 
   /** Lines of the emulator's request log (JSON), empty when it never started. */
-  requests(): Array<Json & { event: string; path?: string; argv?: string[]; pid?: number; body?: Json; headers?: Json }> {
+  requests(): Array<Json & { event: string; path?: string; argv?: string[]; pid?: number; model?: string; port?: number; body?: Json; headers?: Json }> {
     if (!existsSync(this.requestLog)) return [];
     return readFileSync(this.requestLog, "utf8")
       .split("\n")
       .filter(Boolean)
       .map((line) => JSON.parse(line));
+  }
+
+  /** The emulator's start lines: one per `inferrs serve` spawned. */
+  starts() {
+    return this.requests().filter((line) => line.event === "start");
   }
 
   async dispose(): Promise<void> {
