@@ -2,6 +2,7 @@
 // as the host calls it, against the emulator or nothing, with a throw-away Hugging Face cache.
 import type { OpenClawConfig, ProviderAuthContext, ProviderAuthMethodNonInteractiveContext } from "../src/host-types.ts";
 import { createOnboardingAuthMethod } from "../src/onboarding/auth-method.ts";
+import { proposedModel, type Survey } from "../src/onboarding/survey.ts";
 import { freePort, makeHfHome, makeTempDir, removeTempDirs, startEmulator, stopAllEmulators } from "./support/emulator.ts";
 
 afterEach(stopAllEmulators);
@@ -103,4 +104,14 @@ test("interactive: with no model anywhere, says how to get one", async () => {
   await expect(createOnboardingAuthMethod().run(ctx)).rejects.toThrow(
     /^No inferrs model to use: inferrs is not running at http:\/\/127\.0\.0\.1:\d+\/v1 and the Hugging Face cache .* is empty\. Download one with `inferrs pull <org\/model>`/,
   );
+});
+
+test("the proposed default is the served model, else the first that is not an embedding model", () => {
+  const survey = (served: string | undefined, modelIds: string[]) =>
+    ({ config: undefined as never, reachable: true, failure: undefined, served, modelIds }) satisfies Survey;
+  const embedding = "Qwen/Qwen3-Embedding-0.6B";
+  expect(proposedModel(survey(undefined, [embedding, "google/gemma-4-E2B-it"]))).toBe("google/gemma-4-E2B-it");
+  expect(proposedModel(survey("google/gemma-4-E2B-it", ["Qwen/Qwen3-0.6B", "google/gemma-4-E2B-it"]))).toBe("google/gemma-4-E2B-it");
+  expect(proposedModel(survey(undefined, [embedding]))).toBe(embedding);
+  expect(proposedModel(survey(undefined, []))).toBeUndefined();
 });

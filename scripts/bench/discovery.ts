@@ -7,7 +7,7 @@ import { discoverModels, type Discovery } from "../../src/discovery/catalog.ts";
 import { hubCacheDir, listCachedModelIds } from "../../src/discovery/hf-cache.ts";
 import { buildModelEntry, modelEntryFor } from "../../src/discovery/model-entry.ts";
 import { parseModelList } from "../../src/discovery/server-models.ts";
-import { seedHfCache } from "../../tools/emulator/hf-cache.ts";
+import { DEFAULT_SEED_MODELS, seedHfCache } from "../../tools/emulator/hf-cache.ts";
 import { freePort, tempDir } from "./processes.ts";
 import type { Progress } from "./progress.ts";
 import { summarize, type Summary } from "./stats.ts";
@@ -159,9 +159,10 @@ export async function benchDiscovery(progress: Progress): Promise<DiscoveryResul
     progress.step(`discovery: server down, connection refused, seeded HF cache (${REPS} reps)`);
     const downPort = await freePort();
     r = await timeDiscovery(`http://127.0.0.1:${downPort}/v1`, seededHf, REPS, WARMUPS);
-    expect("down", r.last, 5, false);
+    expect("down", r.last, DEFAULT_SEED_MODELS.length, false);
     if (!r.last.warnings.some((warning) => warning.includes("connection refused"))) throw new Error(`down: ${r.last.warnings.join("; ")}`);
-    cases.push({ key: "down", label: "server down (refused; lists the 5 cached models)", ms: r.ms, models: 5, target: { ms: 300 } });
+    const cached = DEFAULT_SEED_MODELS.length;
+    cases.push({ key: "down", label: `server down (refused; lists the ${cached} cached models)`, ms: r.ms, models: cached, target: { ms: 300 } });
 
     progress.step(`discovery: server accepts and never answers, discoveryTimeoutMs ${HANG_TIMEOUT_MS} (${HANG_REPS} reps)`);
     r = await timeDiscovery(`http://127.0.0.1:${hang.port}/v1`, emptyHf, HANG_REPS, 1, HANG_TIMEOUT_MS);

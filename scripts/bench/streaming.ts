@@ -71,11 +71,10 @@ export type StreamingResult = {
 
 export const STREAMING_STEPS = 4 * (WARMUPS + RUNS) + 1;
 
-/** A Supervisor stand-in for the what-if path: a lease at once, no probe. */
-const noProbeSupervisor = {
-  acquire: async () => ({ release() {} }),
-  crashOfServedProcess: async () => undefined,
-} as unknown as Supervisor;
+/** A Supervisor stand-in for the what-if path: a lease on the given server at once, no probe. */
+function noProbeSupervisor(baseUrl: string): Supervisor {
+  return { acquire: async () => ({ baseUrl, release() {}, serverExit: async () => undefined }) } as unknown as Supervisor;
+}
 
 type Run = { ttftMs: number; tokenTimes: number[]; lagMs: number[]; text: string; preRequestMs: number };
 
@@ -199,7 +198,7 @@ export async function benchStreaming(progress: Progress): Promise<StreamingResul
     const wrapContext = { provider: "inferrs", modelId: MODEL, streamFn: inner, config: {} } as unknown as Parameters<WrapStreamFn>[0];
     const pluginStreamFn = wrap(wrapContext);
     const noProbeStreamFn = createStreamWrapper({
-      supervisor: noProbeSupervisor,
+      supervisor: noProbeSupervisor(config.baseUrl),
       loadConfig: configLoader(pluginConfig),
       defaultStreamFn: async () => hostStreamSimple,
     })(wrapContext);

@@ -36,9 +36,13 @@ export async function surveyServer(pluginConfig: Record<string, unknown>, env: N
   };
 }
 
-/** The model onboarding proposes: the one the server serves, else the first one found. */
+/**
+ * The model onboarding proposes: the one the server serves, else the first one found that is not
+ * an embedding model (memory search's, which cannot chat), else the first one.
+ */
 export function proposedModel(survey: Survey): string | undefined {
-  return survey.served && survey.modelIds.includes(survey.served) ? survey.served : survey.modelIds[0];
+  if (survey.served && survey.modelIds.includes(survey.served)) return survey.served;
+  return survey.modelIds.find((id) => !/embedding/i.test(id)) ?? survey.modelIds[0];
 }
 
 /** One line per fact, for the CLI log and the wizard note. */
