@@ -233,33 +233,12 @@ const QWEN3_06B = {
   vocab_size: 151936,
 };
 
-/** Qwen/Qwen3-Embedding-0.6B: a Qwen3 checkpoint trained for embeddings (1024 dims). */
+/** Qwen/Qwen3-Embedding-0.6B: a Qwen3 checkpoint trained for embeddings (1024 dims), Qwen3-0.6B's shape. */
 const QWEN3_EMBEDDING_06B = {
-  architectures: ["Qwen3ForCausalLM"],
-  model_type: "qwen3",
-  attention_bias: false,
-  attention_dropout: 0.0,
-  bos_token_id: 151643,
+  ...QWEN3_06B,
   eos_token_id: 151643,
-  head_dim: 128,
-  hidden_act: "silu",
-  hidden_size: 1024,
-  initializer_range: 0.02,
-  intermediate_size: 3072,
   max_position_embeddings: 32768,
-  max_window_layers: 28,
-  num_attention_heads: 16,
-  num_hidden_layers: 28,
-  num_key_value_heads: 8,
-  rms_norm_eps: 1e-6,
-  rope_scaling: null,
-  rope_theta: 1000000,
-  sliding_window: null,
-  tie_word_embeddings: true,
-  torch_dtype: "bfloat16",
   transformers_version: "4.51.3",
-  use_cache: true,
-  use_sliding_window: false,
   vocab_size: 151669,
 };
 
