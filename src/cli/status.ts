@@ -7,6 +7,7 @@ import { resolveDevice } from "../service/device.ts";
 import { whyNoAutoStart } from "../service/errors.ts";
 import { ownedServers, type OwnedServer } from "../service/owned-servers.ts";
 import { probeServer, type ServerState } from "../service/probe.ts";
+import { serverAddress } from "../service/server-address.ts";
 import type { StartedBy } from "../service/pid-record.ts";
 import type { Supervisor } from "../service/supervisor.ts";
 
@@ -78,15 +79,13 @@ async function ownedReport(
   live: ReturnType<Supervisor["status"]>["servers"][number] | undefined,
 ): Promise<ServerReport> {
   const { record } = server;
-  const origin = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${record.port}`;
-  const url = new URL(config.baseUrl);
-  url.port = String(record.port);
-  const state = await probeServer({ ...config, origin, baseUrl: url.href.replace(/\/+$/, "") });
+  const address = serverAddress(config, record.port);
+  const state = await probeServer({ ...config, ...address });
   const now = Date.now();
   const inflight = live?.inflight ?? record.inflight ?? null;
   const lastUsedAt = live ? now - (live.idleMs ?? 0) : record.lastUsedAt;
   return {
-    ...emptyReport(url.href.replace(/\/+$/, ""), record.port, server.startedBy),
+    ...emptyReport(address.baseUrl, record.port, server.startedBy),
     model: record.model,
     pid: record.pid,
     state: stateOf(state),

@@ -22,9 +22,10 @@ const PHASES: Array<[LoadPhase, RegExp]> = [
   ["load", /Detected architecture|KV cache capacity|Loading model|Paged attention|Engine loop/i],
 ];
 const PERCENT = /(\d{1,3}(?:\.\d+)?)\s?%/g;
+const ANY_PHASE = new RegExp(PHASES.map(([, pattern]) => pattern.source).join("|"), "i");
 
 export function readPhase(output: OutputTail): { phase: LoadPhase; percent: number | null } {
-  const line = output.find(new RegExp(PHASES.map(([, pattern]) => pattern.source).join("|"), "i"))?.input;
+  const line = output.find(ANY_PHASE)?.input;
   const phase = (line && PHASES.find(([, pattern]) => pattern.test(line))?.[0]) || "starting";
   // Download bars redraw one line with \r: the newest figure is the last one on the newest line.
   const percentText = [...output.text(1).matchAll(PERCENT)].at(-1)?.[1];

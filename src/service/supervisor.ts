@@ -24,6 +24,7 @@ import {
 import { probeServer, sameModel } from "./probe.ts";
 import { NotReadyError, waitForHealth } from "./readiness.ts";
 import { serveArgv } from "./serve-argv.ts";
+import { serverAddress } from "./server-address.ts";
 import { ServerProcess, STOP_GRACE_MS } from "./server-process.ts";
 
 export type Lease = {
@@ -80,8 +81,6 @@ type Slot = {
   leases: number;
   /** Chosen to make room: takes no new lease and stops once its leases are released. */
   draining: boolean;
-  /** Set by stop(): a start in progress must not spawn or must stop what it spawned. */
-  cancelled: boolean;
   lastUsed: number;
   idleTimer: NodeJS.Timeout | undefined;
 };
@@ -105,6 +104,8 @@ export class Supervisor {
   private spawns = 0;
   private users = 0;
   private exitHook = false;
+  /** Servers whose pid record is rewritten at the next tick. */
+  private readonly staleRecords = new Set<Slot>();
   private recordFlush: NodeJS.Immediate | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly stateDir: string;
@@ -133,7 +134,7 @@ export class Supervisor {
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { config, onProgress: options.onProgress, resolve, reject };
-      const group = this.queue.find((g) => g.embedding === embedding && sameModel(g.model, model));
+      const group = this.groupFor(model, embedding);
       if (group) group.waiters.push(waiter);
       else this.queue.push({ model, embedding, waiters: [waiter] });
       this.schedule();
@@ -243,16 +244,16 @@ export class Supervisor {
     slot.leases++;
     slot.lastUsed = Date.now();
     clearTimeout(slot.idleTimer);
-    this.saveRecords();
+    this.saveRecord(slot);
     let released = false;
     return {
-      baseUrl: slotBaseUrl(slot),
+      baseUrl: serverAddress(slot.config, slot.port).baseUrl,
       release: () => {
         if (released) return;
         released = true;
         slot.leases--;
         slot.lastUsed = Date.now();
-        this.saveRecords();
+        this.saveRecord(slot);
         if (slot.leases === 0) this.onIdle(slot);
       },
       serverExit: (waitMs = CRASH_WAIT_MS) => exitWithin(slot.proc, waitMs),
@@ -293,7 +294,6 @@ export class Supervisor {
       recordFile: "",
       leases: 0,
       draining: false,
-      cancelled: false,
       lastUsed: Date.now(),
       idleTimer: undefined,
     };
@@ -314,9 +314,9 @@ export class Supervisor {
           slot.port = await freePort(config.host);
         }
         await this.startServer(slot);
-        if (slot.cancelled) throw cancelledStart(model);
+        if (slot.state === "stopping") throw cancelledStart(model);
         slot.state = "ready";
-        this.saveRecords();
+        this.saveRecord(slot);
       } catch (error) {
         // Take the waiters first: retire() schedules again, and would start the model once more for them.
         const group = this.takeGroup(model, embedding);
@@ -327,9 +327,14 @@ export class Supervisor {
     })();
   }
 
+  private groupFor(model: string, embedding: boolean): Group | undefined {
+    return this.queue.find((g) => g.embedding === embedding && sameModel(g.model, model));
+  }
+
   private takeGroup(model: string, embedding: boolean): Group | undefined {
-    const index = this.queue.findIndex((g) => g.embedding === embedding && sameModel(g.model, model));
-    return index === -1 ? undefined : this.queue.splice(index, 1)[0];
+    const group = this.groupFor(model, embedding);
+    if (group) this.queue.splice(this.queue.indexOf(group), 1);
+    return group;
   }
 
   /**
@@ -374,7 +379,7 @@ export class Supervisor {
     const why = errors.whyNoAutoStart(config, lookup);
     const command = lookup.path;
     if (why || command === undefined) throw errors.notRunning(config, model, "connection refused", why ?? "");
-    if (slot.cancelled) throw cancelledStart(model);
+    if (slot.state === "stopping") throw cancelledStart(model);
 
     const args = serveArgv(model, config, { port: slot.port, args: slot.settings.args });
     const env = { ...this.env, ...slot.settings.env } as Record<string, string>;
@@ -394,7 +399,7 @@ export class Supervisor {
     });
     const endProgress = watchLoad({ model, port: slot.port, output: proc.output }, (progress) => this.report(slot, progress));
     try {
-      const health = await waitForHealth(`http://${urlHost(config.host)}:${slot.port}`, config.service.readyTimeoutMs, abort.signal);
+      const health = await waitForHealth(serverAddress(config, slot.port).origin, config.service.readyTimeoutMs, abort.signal);
       if (health === "failed") throw errors.loadFailed(model, loadFailure(proc), proc.output.text());
       endProgress("ready");
     } catch (error) {
@@ -408,8 +413,7 @@ export class Supervisor {
 
   private report(slot: Slot, progress: LoadProgress): void {
     this.logger?.info(describeProgress(progress));
-    const group = this.queue.find((g) => g.embedding === slot.embedding && sameModel(g.model, slot.model));
-    for (const waiter of group?.waiters ?? []) {
+    for (const waiter of this.groupFor(slot.model, slot.embedding)?.waiters ?? []) {
       try {
         waiter.onProgress?.(progress);
       } catch {
@@ -430,15 +434,13 @@ export class Supervisor {
   /** Stops a slot's server (if any) and takes it out of the pool. */
   private async retire(slot: Slot): Promise<void> {
     if (slot.state === "stopping") return;
-    slot.state = "stopping";
-    slot.cancelled = true;
+    slot.state = "stopping"; // also cancels a start in progress
     clearTimeout(slot.idleTimer);
     if (slot.proc) {
       await slot.proc.stop(STOP_GRACE_MS);
       removeRecord(slot.recordFile, slot.proc.pid);
     }
     this.slots.delete(slot);
-    this.saveRecords();
     this.schedule();
   }
 
@@ -447,12 +449,14 @@ export class Supervisor {
     for (const { file } of listRecords(this.stateDir)) reapOrphan(file);
   }
 
-  /** Writes the pid records with their live state, once per tick, for status from other processes. */
-  private saveRecords(): void {
+  /** Rewrites the server's pid record with its live state at the next tick, for status from other processes. */
+  private saveRecord(slot: Slot): void {
+    this.staleRecords.add(slot);
     if (this.recordFlush) return;
     this.recordFlush = setImmediate(() => {
       this.recordFlush = undefined;
-      for (const slot of this.slots) this.writeSlotRecord(slot);
+      for (const stale of this.staleRecords) this.writeSlotRecord(stale);
+      this.staleRecords.clear();
     });
     this.recordFlush.unref();
   }
@@ -506,16 +510,6 @@ function cancelledStart(model: string): errors.InferrsServiceError {
 
 function foreignLease(config: ResolvedConfig): Lease {
   return { baseUrl: config.baseUrl, release: () => undefined, serverExit: async () => undefined };
-}
-
-function slotBaseUrl(slot: Slot): string {
-  const url = new URL(slot.config.baseUrl);
-  url.port = String(slot.port);
-  return url.href.replace(/\/+$/, "");
-}
-
-function urlHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
 }
 
 async function exitWithin(proc: ServerProcess | undefined, waitMs: number): Promise<string | undefined> {
