@@ -48,15 +48,17 @@ export async function discoverModels(
     warnings.push(`${error.message}. ${offlineHint(config, ids.length, hubDir)}`);
   }
   const listable = ids.filter(isListableModelId);
-  const configured = Object.keys(config.models).filter((id) => !listable.includes(id) && !modelIdProblem(id, config));
-  const skipped = ids.length - listable.length + Object.keys(config.models).filter((id) => modelIdProblem(id, config)).length;
+  const listed = new Set(listable);
+  const [configured, refused] = partition(Object.keys(config.models), (id) => !modelIdProblem(id, config));
+  const skipped = ids.length - listable.length + refused.length;
   if (skipped) {
     warnings.push(
       `skipped ${skipped} model ids that look like flags or local paths or contain control characters ` +
         `(a local model is served only when its path is named under plugins.entries.inferrs.config.models)`,
     );
   }
-  const models = [...listable, ...configured].map((id) => modelEntryFor(id, config, hubDir, cached));
+  const entries = [...listable, ...configured.filter((id) => !listed.has(id))];
+  const models = entries.map((id) => modelEntryFor(id, config, hubDir, cached));
   if (models.length === 0) {
     warnings.push(
       `No inferrs models found: the server lists none and the Hugging Face cache ${hubDir} is empty. ` +
@@ -70,4 +72,11 @@ function offlineHint(config: ResolvedConfig, cached: number, hubDir: string): st
   const start = `inferrs serve <model> --host ${config.host} --port ${config.port}`;
   const onDemand = config.service.autoStart === false ? "" : " or select one and OpenClaw starts inferrs for it";
   return `Listing the ${cached} models in the Hugging Face cache (${hubDir}) and the configured ones; start \`${start}\`${onDemand}.`;
+}
+
+function partition<T>(items: T[], keep: (item: T) => boolean): [T[], T[]] {
+  const kept: T[] = [];
+  const dropped: T[] = [];
+  for (const item of items) (keep(item) ? kept : dropped).push(item);
+  return [kept, dropped];
 }
