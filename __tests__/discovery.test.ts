@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { discoverModels } from "../src/discovery/catalog.ts";
-import { DiscoveryError, parseModelList } from "../src/discovery/server-models.ts";
+import { discoverModels } from "../src/inferrs/discovery/catalog.ts";
+import { DiscoveryError, parseModelList } from "../src/inferrs/discovery/server-models.ts";
 
 const URL = "http://127.0.0.1:8080/v1/models";
 const noCache = { HF_HOME: "/nonexistent-hf-home" };

@@ -1,15 +1,15 @@
-// The `inferrs` embedding provider (src/embeddings/*) against real emulator processes, started
+// The `inferrs` embedding provider (src/inferrs/embeddings/*) against real emulator processes, started
 // through the real supervisor; outcomes are read from the emulator's request log and the vectors.
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { DEFAULT_EMBEDDING_MODEL, EMBEDDING_BATCH_MAX_INPUTS } from "../src/defaults.ts";
-import { createEmbeddingAdapter } from "../src/embeddings/provider.ts";
+import { DEFAULT_EMBEDDING_MODEL, EMBEDDING_BATCH_MAX_INPUTS } from "../src/inferrs/defaults.ts";
+import { createEmbeddingAdapter } from "../src/inferrs/embeddings/provider.ts";
 import type { EmbeddingProvider } from "../src/host-types.ts";
 import { isAlive } from "../src/service/pid-record.ts";
-import { Supervisor } from "../src/service/supervisor.ts";
+import { Supervisor } from "../src/inferrs/pool/supervisor.ts";
 import { freePort, inferrsBin, makeHfHome, makeTempDir, removeTempDirs, startEmulator, stopAllEmulators } from "./support/emulator.ts";
 
 type LogLine = { event: string; path?: string; pid?: number; port?: number; argv?: string[]; body?: { input?: unknown } };

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { hubCacheDir, listCachedModelIds, readCachedModelConfig } from "../src/discovery/hf-cache.ts";
-import { buildModelEntry, modelEntryFor } from "../src/discovery/model-entry.ts";
-import { describeModel, inferrsContextLimit, maxSeqLenFromArgs } from "../src/discovery/model-metadata.ts";
+import { hubCacheDir, listCachedModelIds, readCachedModelConfig } from "../src/inferrs/discovery/hf-cache.ts";
+import { buildModelEntry, modelEntryFor } from "../src/inferrs/discovery/model-entry.ts";
+import { describeModel, inferrsContextLimit, maxSeqLenFromArgs } from "../src/inferrs/discovery/model-metadata.ts";
 
 const gemma4 = {
   model_type: "gemma4",

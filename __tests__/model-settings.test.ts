@@ -2,8 +2,8 @@
 // inferrs' own output.
 import { mergeFlags, modelSettings } from "../src/config/model-settings.ts";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { modelEntryFor } from "../src/discovery/model-entry.ts";
-import { describeProgress, readPhase } from "../src/service/load-progress.ts";
+import { modelEntryFor } from "../src/inferrs/discovery/model-entry.ts";
+import { describeProgress, readPhase } from "../src/inferrs/server/load-progress.ts";
 import { OutputTail } from "../src/service/output-tail.ts";
 
 const GEMMA = "google/gemma-4-E2B-it";

@@ -1,8 +1,8 @@
 // The onboarding auth method (`openclaw onboard --auth-choice inferrs`, `models auth login`) called
 // as the host calls it, against the emulator or nothing, with a throw-away Hugging Face cache.
 import type { OpenClawConfig, ProviderAuthContext, ProviderAuthMethodNonInteractiveContext } from "../src/host-types.ts";
-import { createOnboardingAuthMethod } from "../src/onboarding/auth-method.ts";
-import { proposedModel, type Survey } from "../src/onboarding/survey.ts";
+import { createOnboardingAuthMethod } from "../src/inferrs/onboarding/auth-method.ts";
+import { proposedModel, type Survey } from "../src/inferrs/onboarding/survey.ts";
 import { freePort, makeHfHome, makeTempDir, removeTempDirs, startEmulator, stopAllEmulators } from "./support/emulator.ts";
 
 afterEach(stopAllEmulators);

@@ -3,7 +3,7 @@ import type { AssistantMessage, StreamEvent, StreamFn, StreamModel } from "../sr
 import { EventChannel } from "../src/request/event-channel.ts";
 import { sanitizePayload } from "../src/request/sanitize-payload.ts";
 import { createStreamWrapper } from "../src/request/wrap-stream.ts";
-import { Supervisor } from "../src/service/supervisor.ts";
+import { Supervisor } from "../src/inferrs/pool/supervisor.ts";
 
 describe("payload hygiene", () => {
   test("OpenAI-only fields and stream_options never reach inferrs", () => {

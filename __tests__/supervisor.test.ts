@@ -10,13 +10,13 @@ import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ResolvedConfig, resolveConfig } from "../src/config/resolve.ts";
 import { lookUpCommand, resolveCommand } from "../src/service/command.ts";
-import { resolveDevice } from "../src/service/device.ts";
-import { InferrsServiceError, whyNoAutoStart } from "../src/service/errors.ts";
+import { resolveDevice } from "../src/inferrs/server/device.ts";
+import { InferrsServiceError, whyNoAutoStart } from "../src/inferrs/server/errors.ts";
 import { MAX_LINE_BYTES, MAX_LINES, MAX_TAIL_BYTES, OutputTail } from "../src/service/output-tail.ts";
 import { configSecrets, maskSecrets } from "../src/secrets.ts";
-import { modelIdProblem, isListableModelId } from "../src/model-id.ts";
+import { modelIdProblem, isListableModelId } from "../src/inferrs/model-id.ts";
 import { ServerProcess } from "../src/service/server-process.ts";
-import { collectStatus } from "../src/cli/status.ts";
+import { collectStatus } from "../src/inferrs/cli/status.ts";
 import {
   isAlive,
   matchesRecord,
@@ -29,11 +29,11 @@ import {
   stateDir as defaultStateDir,
   writeRecord,
 } from "../src/service/pid-record.ts";
-import type { LoadProgress } from "../src/service/load-progress.ts";
-import { probeHealth, sameModel } from "../src/service/probe.ts";
-import { NotReadyError, waitForHealth } from "../src/service/readiness.ts";
+import type { LoadProgress } from "../src/inferrs/server/load-progress.ts";
+import { probeHealth, sameModel } from "../src/inferrs/server/probe.ts";
+import { NotReadyError, waitForHealth } from "../src/inferrs/server/readiness.ts";
 import { signalGroup } from "../src/service/server-process.ts";
-import { Supervisor } from "../src/service/supervisor.ts";
+import { Supervisor } from "../src/inferrs/pool/supervisor.ts";
 import {
   freePort,
   inferrsBin,

@@ -2,14 +2,14 @@
 // OpenClaw imports it in every command: importing it and register() evaluate none of the plugin's
 // libraries (TypeBox, undici, execa, p-retry); each is loaded where it is first needed.
 import manifest from "../openclaw.plugin.json" with { type: "json" };
-import { registerInferrsCli } from "./cli/register.ts";
+import { registerInferrsCli } from "./inferrs/cli/register.ts";
 import { ConfigError } from "./config/config-error.ts";
-import { PROVIDER_ID } from "./defaults.ts";
-import { createEmbeddingAdapter } from "./embeddings/provider.ts";
+import { PROVIDER_ID } from "./inferrs/defaults.ts";
+import { createEmbeddingAdapter } from "./inferrs/embeddings/provider.ts";
 import type { OpenClawPluginApi } from "./host-types.ts";
-import { configLoader, createProvider } from "./provider.ts";
+import { configLoader, createProvider } from "./inferrs/provider.ts";
 import { stateDir } from "./service/pid-record.ts";
-import { sharedSupervisor, type Supervisor } from "./service/supervisor.ts";
+import { sharedSupervisor, type Supervisor } from "./inferrs/pool/supervisor.ts";
 
 export default {
   id: PROVIDER_ID,

@@ -5,10 +5,10 @@
 // clock, printed as the model becomes Ready); a 5 ms /health poller in this process cross-checks it.
 import { resolveConfig } from "../../src/config/resolve.ts";
 import type { StreamContext, StreamFn, StreamModel, WrapStreamFn } from "../../src/host-types.ts";
-import { configLoader } from "../../src/provider.ts";
+import { configLoader } from "../../src/inferrs/provider.ts";
 import { EventChannel } from "../../src/request/event-channel.ts";
 import { createStreamWrapper } from "../../src/request/wrap-stream.ts";
-import { Supervisor } from "../../src/service/supervisor.ts";
+import { Supervisor } from "../../src/inferrs/pool/supervisor.ts";
 import { seedHfCache } from "../../tools/emulator/hf-cache.ts";
 import { inferrsBin } from "../../tools/openclaw-host.ts";
 import { freePort, healthStatus, onCleanup, startedPids, tempDir, usedPorts } from "./processes.ts";

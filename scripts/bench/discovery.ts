@@ -3,10 +3,10 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createTcpServer, type Socket } from "node:net";
 import { resolveConfig } from "../../src/config/resolve.ts";
-import { discoverModels, type Discovery } from "../../src/discovery/catalog.ts";
-import { hubCacheDir, listCachedModelIds } from "../../src/discovery/hf-cache.ts";
-import { buildModelEntry, modelEntryFor } from "../../src/discovery/model-entry.ts";
-import { parseModelList } from "../../src/discovery/server-models.ts";
+import { discoverModels, type Discovery } from "../../src/inferrs/discovery/catalog.ts";
+import { hubCacheDir, listCachedModelIds } from "../../src/inferrs/discovery/hf-cache.ts";
+import { buildModelEntry, modelEntryFor } from "../../src/inferrs/discovery/model-entry.ts";
+import { parseModelList } from "../../src/inferrs/discovery/server-models.ts";
 import { DEFAULT_SEED_MODELS, seedHfCache } from "../../tools/emulator/hf-cache.ts";
 import { freePort, tempDir } from "./processes.ts";
 import type { Progress } from "./progress.ts";

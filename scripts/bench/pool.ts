@@ -2,7 +2,7 @@
 // Each request is a real Supervisor lease (the plugin's request path holds one per stream) on
 // servers the Supervisor starts from the emulator with a short load; spawns and wall time are counted.
 import { resolveConfig } from "../../src/config/resolve.ts";
-import { Supervisor } from "../../src/service/supervisor.ts";
+import { Supervisor } from "../../src/inferrs/pool/supervisor.ts";
 import { seedHfCache } from "../../tools/emulator/hf-cache.ts";
 import { inferrsBin } from "../../tools/openclaw-host.ts";
 import { freePort, onCleanup, startedPids, tempDir, usedPorts } from "./processes.ts";

@@ -142,7 +142,7 @@ export function findings(rows: Row[], r: Results): string[] {
         `questions on every request: GET /health and GET /v1/models (the emulator lists its HF cache for it); back to back, \`acquire()\` takes ${ms(b.acquireMs.median)} ` +
         `(/health ${ms(b.probeHealthMs.median)}, /v1/models ${ms(b.listModelsMs.median)}), more inside real requests, after the connection sat idle while a stream ran. ` +
         `\`resolveConfig\` per request costs ${ms(b.resolveConfigMs.median)}; the first token is held ${ms(st.firstTokenHoldMs.median)}. The stream itself is not slowed (per-token rows). ` +
-        `Fix recommended (src/service/supervisor.ts): (1) when the Supervisor owns the server, its process is running and it was ready serving the requested model, skip \`probeServer\` ` +
+        `Fix recommended (src/inferrs/pool/supervisor.ts): (1) when the Supervisor owns the server, its process is running and it was ready serving the requested model, skip \`probeServer\` ` +
         `(the process exit event already tells a crash, and \`crashOfServedProcess\` explains a cut stream); (2) for a server the user runs, keep the verdict "ready, serves M" per origin for a ` +
         `short time (e.g. 5 s) and drop it when a request fails to connect. Evidence: the same wrapper with a Supervisor stand-in that leases at once spent ` +
         `${st.paths["plugin-noprobe"].preRequestMs ? ms(st.paths["plugin-noprobe"].preRequestMs.median) : "n/a"} before the request and added ${ms(st.addedTtftNoProbeMs.median)} to the first token. ` +
@@ -171,7 +171,7 @@ export function findings(rows: Row[], r: Results): string[] {
   }
   if (missed.has("discovery-hang")) {
     const row = rows.find((candidate) => candidate.key === "discovery-hang")!;
-    out.push(`**${row.figure}: ${row.plugin}** differs from the timeout by more than 5%: the timeout in src/discovery/server-models.ts is not what bounds the wait; investigate.`);
+    out.push(`**${row.figure}: ${row.plugin}** differs from the timeout by more than 5%: the timeout in src/inferrs/discovery/server-models.ts is not what bounds the wait; investigate.`);
   }
   if (missed.has("lag") || missed.has("gaps") || missed.has("rate")) {
     out.push(
@@ -181,12 +181,12 @@ export function findings(rows: Row[], r: Results): string[] {
   }
   if (missed.has("cold")) {
     out.push(
-      `**Cold start Ready → request ${formatSummary(r.coldStart.readyToRequestMs, "ms")}** (target ≤ 100 ms). Cause: \`waitForHealth\` (src/service/readiness.ts) backs off to one /health poll every ` +
+      `**Cold start Ready → request ${formatSummary(r.coldStart.readyToRequestMs, "ms")}** (target ≤ 100 ms). Cause: \`waitForHealth\` (src/inferrs/server/readiness.ts) backs off to one /health poll every ` +
         `100 ms (POLL_MAX_MS), so readiness is seen on average 50 ms and at worst 100 ms + one request late. Fix recommended: POLL_MAX_MS 25 (4 small requests a second during a load).`,
     );
   }
   if (missed.has("spawns")) {
-    out.push(`**Concurrent first requests spawned ${r.coldStart.spawns.join(", ")} servers.** \`Supervisor.acquire\` must serialise \`ensureServing\`; investigate the queue in src/service/supervisor.ts.`);
+    out.push(`**Concurrent first requests spawned ${r.coldStart.spawns.join(", ")} servers.** \`Supervisor.acquire\` must serialise \`ensureServing\`; investigate the queue in src/inferrs/pool/supervisor.ts.`);
   }
   return out;
 }

@@ -4,14 +4,14 @@
 // (started on demand by the Supervisor) that waits INFERRS_EMU_TOKEN_DELAY_MS before each token.
 // Runs are interleaved.
 import { resolveConfig, type ResolvedConfig } from "../../src/config/resolve.ts";
-import { hubCacheDir } from "../../src/discovery/hf-cache.ts";
-import { runtimeModelFor } from "../../src/discovery/model-entry.ts";
-import { fetchServerModels } from "../../src/discovery/server-models.ts";
+import { hubCacheDir } from "../../src/inferrs/discovery/hf-cache.ts";
+import { runtimeModelFor } from "../../src/inferrs/discovery/model-entry.ts";
+import { fetchServerModels } from "../../src/inferrs/discovery/server-models.ts";
 import type { StreamContext, StreamEvent, StreamFn, StreamModel, WrapStreamFn } from "../../src/host-types.ts";
-import { configLoader } from "../../src/provider.ts";
+import { configLoader } from "../../src/inferrs/provider.ts";
 import { createStreamWrapper } from "../../src/request/wrap-stream.ts";
-import { probeHealth, probeServer } from "../../src/service/probe.ts";
-import { Supervisor } from "../../src/service/supervisor.ts";
+import { probeHealth, probeServer } from "../../src/inferrs/server/probe.ts";
+import { Supervisor } from "../../src/inferrs/pool/supervisor.ts";
 import { seedHfCache } from "../../tools/emulator/hf-cache.ts";
 import { loadHostStreamSimple } from "./host-transport.ts";
 import { freePort } from "../../tools/net.ts";

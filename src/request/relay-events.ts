@@ -1,8 +1,8 @@
 // Hands the host transport's events on as they come, turning inferrs' in-band failures and
 // streams cut short into errors OpenClaw acts on instead of answers.
 import type { StreamEvent } from "../host-types.ts";
-import { probeHealth } from "../service/probe.ts";
-import type { Lease } from "../service/supervisor.ts";
+import { probeHealth } from "../inferrs/server/probe.ts";
+import type { Lease } from "../inferrs/pool/supervisor.ts";
 import type { EventChannel } from "./event-channel.ts";
 
 /** What the host reports for inferrs' `finish_reason: "error"`. */

@@ -3,11 +3,11 @@
 // model, hold a lease for the whole stream, clean the payload, and turn inferrs' in-band
 // failures into errors OpenClaw can fail over on.
 import type { ResolvedConfig } from "../config/resolve.ts";
-import type { InferrsCompat } from "../discovery/model-entry.ts";
-import { LOCAL_AUTH_MARKER, PROVIDER_ID } from "../defaults.ts";
+import type { InferrsCompat } from "../inferrs/discovery/model-entry.ts";
+import { LOCAL_AUTH_MARKER, PROVIDER_ID } from "../inferrs/defaults.ts";
 import type { AssistantMessage, StreamFn, StreamModel, WrapStreamFn } from "../host-types.ts";
-import type { LoadProgress } from "../service/load-progress.ts";
-import type { Supervisor } from "../service/supervisor.ts";
+import type { LoadProgress } from "../inferrs/server/load-progress.ts";
+import type { Supervisor } from "../inferrs/pool/supervisor.ts";
 import { EventChannel } from "./event-channel.ts";
 import { relayEvents } from "./relay-events.ts";
 import { sanitizePayload } from "./sanitize-payload.ts";

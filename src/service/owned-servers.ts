@@ -1,7 +1,7 @@
 // The inferrs servers OpenClaw started, seen from any OpenClaw process through their pid records:
 // for `openclaw inferrs status` and `openclaw inferrs stop` beside (or without) a running gateway.
 import { isAlive, listRecords, matchesRecord, recordedServer, removeRecord, type PidRecord, type StartedBy } from "./pid-record.ts";
-import { sameModel } from "./probe.ts";
+import { sameModel } from "../inferrs/server/probe.ts";
 import { signalGroup, STOP_GRACE_MS } from "./server-process.ts";
 
 export type OwnedServer = {

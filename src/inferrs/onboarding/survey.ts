@@ -1,6 +1,6 @@
 // What onboarding finds at a base URL: is inferrs up, which model does it serve, which models
 // could be the default (listed by the server, else cached locally, plus configured ones).
-import { CONFIG_PATH, resolveConfig, type ResolvedConfig } from "../config/resolve.ts";
+import { CONFIG_PATH, resolveConfig, type ResolvedConfig } from "../../config/resolve.ts";
 import { PROVIDER_ID } from "../defaults.ts";
 import { discoverModels } from "../discovery/catalog.ts";
 import { hubCacheDir } from "../discovery/hf-cache.ts";

@@ -1,9 +1,9 @@
 // Registers `openclaw inferrs status [--json]` and `openclaw inferrs stop [model]`.
-import type { OpenClawPluginApi } from "../host-types.ts";
+import type { OpenClawPluginApi } from "../../host-types.ts";
 import { configLoader } from "../provider.ts";
-import { stopOwnedServers } from "../service/owned-servers.ts";
-import { stateDir } from "../service/pid-record.ts";
-import { sharedSupervisor } from "../service/supervisor.ts";
+import { stopOwnedServers } from "../../service/owned-servers.ts";
+import { stateDir } from "../../service/pid-record.ts";
+import { sharedSupervisor } from "../pool/supervisor.ts";
 import { collectStatus, formatStatus } from "./status.ts";
 
 export function registerInferrsCli(api: OpenClawPluginApi): void {

@@ -1,11 +1,11 @@
 // The `inferrs` embedding provider for memory search: the model runs in an `inferrs serve` of
 // its own, started on demand through the supervisor; inputs go to POST /v1/embeddings in batches.
-import type { ResolvedConfig } from "../config/resolve.ts";
+import type { ResolvedConfig } from "../../config/resolve.ts";
 import { DEFAULT_EMBEDDING_MODEL, EMBEDDING_BATCH_MAX_INPUTS, PROVIDER_ID } from "../defaults.ts";
-import type { EmbeddingInput, EmbeddingProvider, EmbeddingProviderAdapter } from "../host-types.ts";
+import type { EmbeddingInput, EmbeddingProvider, EmbeddingProviderAdapter } from "../../host-types.ts";
 import { configLoader } from "../provider.ts";
-import { NotReadyError, waitForHealth } from "../service/readiness.ts";
-import type { Supervisor } from "../service/supervisor.ts";
+import { NotReadyError, waitForHealth } from "../server/readiness.ts";
+import type { Supervisor } from "../pool/supervisor.ts";
 import { EmbeddingsError, EmbeddingsHttpError, type EmbeddingsTarget, postEmbeddings } from "./client.ts";
 import { checkEmbeddingModel, normalizeEmbeddingModel } from "./model-id.ts";
 

@@ -1,6 +1,6 @@
 // The config onboarding writes: the plugin's base URL and, when chosen, the default agent model.
 import { PROVIDER_ID } from "../defaults.ts";
-import type { OpenClawConfig } from "../host-types.ts";
+import type { OpenClawConfig } from "../../host-types.ts";
 
 /** `plugins.entries.inferrs` enabled with the given plugin config, as a patch or merged into `config`. */
 export function withPluginConfig(config: OpenClawConfig, pluginConfig: Record<string, unknown>): OpenClawConfig {

@@ -1,8 +1,8 @@
 // Errors of the on-demand server, each saying what happened and how to fix it.
-import { CONFIG_PATH } from "../config/config-error.ts";
-import type { ResolvedConfig } from "../config/resolve.ts";
-import type { CommandLookup, CommandProblem } from "./command.ts";
-import type { StartedBy } from "./pid-record.ts";
+import { CONFIG_PATH } from "../../config/config-error.ts";
+import type { ResolvedConfig } from "../../config/resolve.ts";
+import type { CommandLookup, CommandProblem } from "../../service/command.ts";
+import type { StartedBy } from "../../service/pid-record.ts";
 
 export class InferrsServiceError extends Error {
   override name = "InferrsServiceError";

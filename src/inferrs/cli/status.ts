@@ -1,15 +1,15 @@
 // `openclaw inferrs status`: what the plugin sees — the command it would run, and every inferrs
 // server: the ones OpenClaw started (this process, another OpenClaw process such as a running
 // gateway, or a killed one), read from their pid records, and a server the user runs on baseUrl.
-import type { ResolvedConfig } from "../config/resolve.ts";
-import { lookUpCommand } from "../service/command.ts";
-import { resolveDevice } from "../service/device.ts";
-import { whyNoAutoStart } from "../service/errors.ts";
-import { ownedServers, type OwnedServer } from "../service/owned-servers.ts";
-import { probeServer, type ServerState } from "../service/probe.ts";
-import { serverAddress } from "../service/server-address.ts";
-import type { StartedBy } from "../service/pid-record.ts";
-import type { Supervisor } from "../service/supervisor.ts";
+import type { ResolvedConfig } from "../../config/resolve.ts";
+import { lookUpCommand } from "../../service/command.ts";
+import { resolveDevice } from "../server/device.ts";
+import { whyNoAutoStart } from "../server/errors.ts";
+import { ownedServers, type OwnedServer } from "../../service/owned-servers.ts";
+import { probeServer, type ServerState } from "../server/probe.ts";
+import { serverAddress } from "../../service/server-address.ts";
+import type { StartedBy } from "../../service/pid-record.ts";
+import type { Supervisor } from "../pool/supervisor.ts";
 
 export type ServerReport = {
   model: string | null;

@@ -1,6 +1,6 @@
 // What an inferrs server at the configured address is doing right now. `/health` is the only
 // real readiness signal (§3); `/v1/models` tells which model is served once it is ready (§4).
-import type { ResolvedConfig } from "../config/resolve.ts";
+import type { ResolvedConfig } from "../../config/resolve.ts";
 import { fetchServerModels, networkReason } from "../discovery/server-models.ts";
 
 export type Health =
@@ -17,7 +17,7 @@ const PROBE_TIMEOUT_MS = 1000;
 
 export async function probeHealth(origin: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<Health> {
   // Loaded on first use, not at plugin import.
-  const { request } = await import("../undici-request.ts");
+  const { request } = await import("../../undici-request.ts");
   try {
     const response = await request(`${origin}/health`, {
       signal: AbortSignal.timeout(timeoutMs),

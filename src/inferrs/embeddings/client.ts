@@ -2,7 +2,7 @@
 // parser: the answer must hold one finite vector per input, all of one width, or it is refused.
 import { MAX_EMBEDDINGS_BODY_BYTES } from "../defaults.ts";
 import { networkReason } from "../discovery/server-models.ts";
-import { bearerHeaders, readCapped } from "../http.ts";
+import { bearerHeaders, readCapped } from "../../http.ts";
 
 /** inferrs answered with an error status; `detail` is its own `{"error": …}` text. */
 export class EmbeddingsHttpError extends Error {
@@ -27,7 +27,7 @@ export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[],
   let status: number;
   let text: string;
   try {
-    const { request } = await import("../undici-request.ts");
+    const { request } = await import("../../undici-request.ts");
     const response = await request(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...bearerHeaders(target.apiKey) },

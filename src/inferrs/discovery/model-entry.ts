@@ -1,7 +1,7 @@
 // Turns a model id plus what we know about it into a full OpenClaw model entry.
-import type { ModelOverride, InputKind } from "../config/schema.ts";
-import { modelSettings } from "../config/model-settings.ts";
-import type { ResolvedConfig } from "../config/resolve.ts";
+import type { ModelOverride, InputKind } from "../../config/schema.ts";
+import { modelSettings } from "../../config/model-settings.ts";
+import type { ResolvedConfig } from "../../config/resolve.ts";
 import { ANSWER_TIMEOUT_MS, API, DEFAULT_MAX_TOKENS, INFERRS_COMPAT, PROVIDER_ID } from "../defaults.ts";
 import { readCachedModelConfig } from "./hf-cache.ts";
 import { describeModel } from "./model-metadata.ts";

@@ -1,8 +1,8 @@
 // Model ids come from the user, from GET /v1/models and from the selected model ref: all
 // untrusted. inferrs treats a model argument that looks like a path as a local directory, and
 // clap takes one that starts with "-" as a flag, so ids are checked here before anything uses them.
-import { CONFIG_PATH } from "./config/config-error.ts";
-import type { ResolvedConfig } from "./config/resolve.ts";
+import { CONFIG_PATH } from "../config/config-error.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

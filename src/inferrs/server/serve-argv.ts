@@ -1,6 +1,6 @@
 // The `inferrs serve` argument list. The model goes after `--`, as inferrs' own daemon passes it
 // to its workers, so no model id can ever be read as a flag.
-import type { ResolvedConfig } from "../config/resolve.ts";
+import type { ResolvedConfig } from "../../config/resolve.ts";
 import { resolveDevice } from "./device.ts";
 
 /** `server.args` are the model's flags: service.args merged with models.<id>.args (config/model-settings.ts). */

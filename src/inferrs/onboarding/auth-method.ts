@@ -1,14 +1,14 @@
 // `openclaw onboard --auth-choice inferrs` and `openclaw models auth login --provider inferrs`:
 // point the plugin at an inferrs base URL and pick the default model. inferrs has no auth, so
 // nothing is stored as a credential (the plugin's synthetic auth covers every request).
-import { ConfigError } from "../config/config-error.ts";
+import { ConfigError } from "../../config/config-error.ts";
 import type {
   OpenClawConfig,
   ProviderAuthContext,
   ProviderAuthMethod,
   ProviderAuthMethodNonInteractiveContext,
   ProviderAuthResult,
-} from "../host-types.ts";
+} from "../../host-types.ts";
 import { modelRef, withDefaultModel, withPluginConfig } from "./apply.ts";
 import type { Survey } from "./survey.ts";
 

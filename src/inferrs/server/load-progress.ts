@@ -1,6 +1,6 @@
 // What a starting inferrs is doing, read from its own output: inferrs has no progress API, but it
 // logs each step of a start (../shared/inferrs-api.md §12), and hf-hub prints percentages.
-import type { OutputTail } from "./output-tail.ts";
+import type { OutputTail } from "../../service/output-tail.ts";
 
 export type LoadPhase = "starting" | "download" | "quantize" | "load" | "ready";
 

@@ -1,7 +1,7 @@
 // `device: auto` → metal on macOS arm64; on Linux cuda when an NVIDIA GPU is visible, else rocm
 // when the AMD kernel driver (/dev/kfd) is; else cpu.
 import { existsSync } from "node:fs";
-import type { Device } from "../config/schema.ts";
+import type { Device } from "../../config/schema.ts";
 
 export type ConcreteDevice = Exclude<Device, "auto">;
 

@@ -1,16 +1,16 @@
 // The `inferrs` provider: live catalog, dynamic models for any id, key-less auth, onboarding and
 // the supervised request path.
-import { resolveConfigIfLoaded, resolveConfigLazily } from "./config/load.ts";
-import type { ResolvedConfig } from "./config/resolve.ts";
+import { resolveConfigIfLoaded, resolveConfigLazily } from "../config/load.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
 import { API, API_KEY_ENV_VAR, LOCAL_AUTH_MARKER, PROVIDER_ID, PROVIDER_LABEL } from "./defaults.ts";
 import { discoverModels } from "./discovery/catalog.ts";
 import { hubCacheDir } from "./discovery/hf-cache.ts";
 import { runtimeModelFor } from "./discovery/model-entry.ts";
-import type { ProviderPlugin, StreamFn } from "./host-types.ts";
+import type { ProviderPlugin, StreamFn } from "../host-types.ts";
 import { modelIdProblem } from "./model-id.ts";
 import { createOnboardingAuthMethod } from "./onboarding/auth-method.ts";
-import { createStreamWrapper, type RequestDeps } from "./request/wrap-stream.ts";
-import type { Supervisor } from "./service/supervisor.ts";
+import { createStreamWrapper, type RequestDeps } from "../request/wrap-stream.ts";
+import type { Supervisor } from "./pool/supervisor.ts";
 
 type Logger = { warn(message: string): void };
 

@@ -1,6 +1,6 @@
 // Live model discovery: what inferrs lists, else what it could serve (the local Hugging Face
 // cache), plus every model named in the plugin config — each turned into a full model entry.
-import type { ResolvedConfig } from "../config/resolve.ts";
+import type { ResolvedConfig } from "../../config/resolve.ts";
 import { isListableModelId, modelIdProblem } from "../model-id.ts";
 import { hubCacheDir, listCachedModelIds } from "./hf-cache.ts";
 import { modelEntryFor, type ModelEntry } from "./model-entry.ts";

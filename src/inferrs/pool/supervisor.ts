@@ -3,14 +3,14 @@
 // process). It starts a model's server on demand, routes its requests there, swaps the least
 // recently used idle server out when the pool is full, stops servers when idle or when OpenClaw
 // stops, and never adopts or stops a server it did not start.
-import { modelSettings, type ModelSettings } from "../config/model-settings.ts";
-import type { ResolvedConfig } from "../config/resolve.ts";
+import { modelSettings, type ModelSettings } from "../../config/model-settings.ts";
+import type { ResolvedConfig } from "../../config/resolve.ts";
 import { modelIdProblem } from "../model-id.ts";
-import { configSecrets } from "../secrets.ts";
-import { lookUpCommand } from "./command.ts";
-import * as errors from "./errors.ts";
-import { freePort } from "./free-port.ts";
-import { describeProgress, watchLoad, type LoadProgress } from "./load-progress.ts";
+import { configSecrets } from "../../secrets.ts";
+import { lookUpCommand } from "../../service/command.ts";
+import * as errors from "../server/errors.ts";
+import { freePort } from "../../service/free-port.ts";
+import { describeProgress, watchLoad, type LoadProgress } from "../server/load-progress.ts";
 import {
   listRecords,
   processStartTime,
@@ -20,12 +20,12 @@ import {
   startedBy,
   writeRecord,
   type PidRecord,
-} from "./pid-record.ts";
-import { probeServer, sameModel } from "./probe.ts";
-import { NotReadyError, waitForHealth } from "./readiness.ts";
-import { serveArgv } from "./serve-argv.ts";
-import { serverAddress } from "./server-address.ts";
-import { ServerProcess, STOP_GRACE_MS } from "./server-process.ts";
+} from "../../service/pid-record.ts";
+import { probeServer, sameModel } from "../server/probe.ts";
+import { NotReadyError, waitForHealth } from "../server/readiness.ts";
+import { serveArgv } from "../server/serve-argv.ts";
+import { serverAddress } from "../../service/server-address.ts";
+import { ServerProcess, STOP_GRACE_MS } from "../../service/server-process.ts";
 
 export type Lease = {
   /** The `/v1` base URL of the server that serves the model. */

@@ -1,7 +1,7 @@
 // What inferrs' model config tells about a model: its context window (the way inferrs computes
 // it, inferrs-models/src/config.rs `effective_max_seq_len`), vision input, thinking and whether
 // its chat template returns native tool_calls.
-import type { InputKind } from "../config/schema.ts";
+import type { InputKind } from "../../config/schema.ts";
 import { FALLBACK_CONTEXT_WINDOW } from "../defaults.ts";
 
 export type ModelMetadata = {

@@ -2,7 +2,7 @@
 // bad entries are dropped with a warning, never a crash or a hang. undici is loaded on the first
 // request, not at plugin import.
 import { MAX_LISTED_MODELS, MAX_MODELS_BODY_BYTES } from "../defaults.ts";
-import { bearerHeaders, readCapped } from "../http.ts";
+import { bearerHeaders, readCapped } from "../../http.ts";
 
 export type ServerModels = {
   ids: string[];
@@ -28,7 +28,7 @@ export async function fetchServerModels(
 ): Promise<ServerModels> {
   const url = `${target.baseUrl}/models`;
   const timeout = AbortSignal.timeout(target.timeoutMs);
-  const { request } = await import("../undici-request.ts");
+  const { request } = await import("../../undici-request.ts");
   let body: string;
   try {
     const response = await request(url, {
