@@ -1,12 +1,19 @@
-// The pid records of this process's servers: written when a server is spawned, rewritten with its
-// live state (batched to the next tick), removed when it stops; and the exit hook that stops the
-// servers when a one-shot CLI ends.
-import { listRecords, processStartTime, reapOrphan, removeRecord, writeRecord, type PidRecord } from "../../service/pid-record.ts";
+// The pid records of this process's servers: written whole right after the spawn (before readiness,
+// before any lease), then only their live fields rewritten (batched to the next tick), removed when
+// the server stops; and the exit hook that stops the servers when a one-shot CLI ends.
+import { isAlive, listRecords, processStartTime, reapOrphan, removeRecord, writeRecord, type PidRecord } from "../../service/pid-record.ts";
 import type { Slot } from "./slot.ts";
+
+/** How long a start waits for the orphans it killed to be gone (SIGKILL: normally at once). */
+const REAP_WAIT_MS = 3000;
+/** This process's kernel start time, in its servers' records (read at the first spawn). */
+let ownerStart: string | undefined;
 
 export class SlotRecords {
   /** Servers whose pid record is rewritten at the next tick. */
   private readonly stale = new Set<Slot>();
+  /** What was spawned, as written at the spawn: never rewritten. */
+  private readonly spawnedAs = new Map<Slot, PidRecord>();
   private flush: NodeJS.Immediate | undefined;
   private exitHook = false;
 
@@ -21,7 +28,19 @@ export class SlotRecords {
   /** At once, right after the spawn: a kill of OpenClaw at any later moment leaves a record. */
   spawned(slot: Slot): void {
     if (!slot.proc || slot.proc.pid <= 0) return;
-    slot.processStart = processStartTime(slot.proc.pid);
+    ownerStart ??= processStartTime(process.pid);
+    this.spawnedAs.set(slot, {
+      pid: slot.proc.pid,
+      ownerPid: process.pid,
+      ownerStart,
+      command: slot.command,
+      args: slot.args,
+      port: slot.port,
+      model: slot.model,
+      startedAt: slot.proc.startedAt,
+      processStart: processStartTime(slot.proc.pid),
+      embedding: slot.embedding,
+    });
     this.write(slot);
     this.installExitHook();
   }
@@ -39,30 +58,26 @@ export class SlotRecords {
   }
 
   remove(slot: Slot): void {
+    this.spawnedAs.delete(slot);
     if (slot.proc) removeRecord(slot.recordFile, slot.proc.pid);
   }
 
-  /** Stops servers a killed OpenClaw left behind (pid record, owner gone, process provably the recorded one). */
-  reapOrphans(): void {
-    for (const { file } of listRecords(this.stateDir)) reapOrphan(file);
+  /**
+   * Stops servers a killed OpenClaw left behind (pid record, owner gone, process provably the
+   * recorded one), and waits until they are gone, so that their port is free.
+   */
+  async reapOrphans(): Promise<void> {
+    const reaped = listRecords(this.stateDir).flatMap(({ file, record }) => (reapOrphan(file) ? [record.pid] : []));
+    const deadline = Date.now() + REAP_WAIT_MS;
+    // Not our children: no exit event to wait for, so look every 20 ms.
+    while (reaped.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   private write(slot: Slot): void {
-    if (!slot.proc || slot.proc.pid <= 0 || slot.state === "stopping" || !slot.proc.running) return;
-    const record: PidRecord = {
-      pid: slot.proc.pid,
-      ownerPid: process.pid,
-      command: slot.command,
-      args: slot.args,
-      port: slot.port,
-      model: slot.model,
-      startedAt: slot.proc.startedAt,
-      processStart: slot.processStart,
-      embedding: slot.embedding,
-      state: slot.state === "ready" ? "ready" : "loading",
-      inflight: slot.leases,
-      lastUsedAt: slot.lastUsed,
-    };
+    const spawned = this.spawnedAs.get(slot);
+    if (!spawned || slot.state === "stopping" || !slot.proc?.running) return;
+    const live = { state: slot.state === "ready" ? "ready" : "loading", inflight: slot.leases, lastUsedAt: slot.lastUsed } as const;
+    const record: PidRecord = { ...spawned, ...live };
     try {
       writeRecord(slot.recordFile, record);
     } catch {

@@ -32,8 +32,6 @@ export type Slot = {
   proc: ServerProcess | undefined;
   command: string;
   args: string[];
-  /** The kernel's start time of the server process, for its pid record. */
-  processStart: string | undefined;
   recordFile: string;
   leases: number;
   /** Chosen to make room: takes no new lease and stops once its leases are released. */

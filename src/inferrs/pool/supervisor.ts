@@ -204,7 +204,6 @@ export class Supervisor {
       proc: undefined,
       command: config.service.command,
       args: [],
-      processStart: undefined,
       recordFile: "",
       leases: 0,
       draining: false,
@@ -214,7 +213,7 @@ export class Supervisor {
     this.slots.add(slot);
     void (async () => {
       try {
-        this.records.reapOrphans();
+        await this.records.reapOrphans();
         if (onBasePort) {
           const base = await checkBasePort(model, config, this.stateDir);
           if (base === "foreign") {
