@@ -73,7 +73,7 @@ describe("servers OpenClaw did not start", () => {
 
   test("a foreign server still loading after readyTimeoutMs holds the port: error, no spawn, not killed", async () => {
     const port = await freePort();
-    const foreign = await startEmulator({ model: A, port, hfHome, env: { INFERRS_EMU_LOAD_MS: "5000" } });
+    const foreign = await startEmulator({ model: A, port, hfHome, env: { INFERRS_EMU_LOAD_MS: "600000" } });
     const r = await rig({ port, service: { readyTimeoutMs: 1000 } });
 
     const began = Date.now();
@@ -105,18 +105,17 @@ describe("start failures", () => {
   });
 
   test("a server that is not ready within readyTimeoutMs is stopped, and the error says so", async () => {
-    const r = await rig({ service: { readyTimeoutMs: 1000 }, env: { INFERRS_EMU_LOAD_MS: "5000" } });
+    const r = await rig({ service: { readyTimeoutMs: 1000 }, env: { INFERRS_EMU_LOAD_MS: "600000" } });
     const began = Date.now();
     const error = await errorOf(r.sup.acquire(A, r.config));
-    const took = Date.now() - began;
 
     expect(error.message).toContain(`inferrs did not become ready within 1000 ms while loading ${A}, so OpenClaw stopped it.`);
     expect(error.message).toContain(`raise ${CONFIG}.service.readyTimeoutMs or run \`inferrs pull ${A}\` first.`);
-    expect(took).toBeGreaterThanOrEqual(1000);
-    expect(took).toBeLessThan(4000);
-    const [start] = starts(r.log);
-    expect(isGone(start.pid)).toBe(true);
-    expect(r.sup.status().servers).toEqual([]);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(1000);
+    // On a loaded machine the emulator may not have logged its start yet: the harness then finds
+    // its process by the request log in its environment, and fails the test if it is still there.
+    for (const start of starts(r.log)) expect(isGone(start.pid)).toBe(true);
+    expect(r.sup.status()).toEqual({ servers: [], waiting: 0, spawns: 1 });
     expect(existsSync(r.recordFile)).toBe(false);
   });
 

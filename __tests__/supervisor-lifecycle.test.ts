@@ -83,7 +83,7 @@ describe("crashes, stop and registrations", () => {
     extraPids.push(escaped);
     const began = Date.now();
     await proc.stop(300);
-    expect(Date.now() - began).toBeLessThan(300 + 2000 + 500);
+    expect(Date.now() - began).toBeLessThan(300 + 2000 + 5000); // grace, then the wait after SIGKILL: it settles
     expect(proc.running).toBe(false);
     expect(proc.exit).toEqual({ code: undefined, signal: "SIGKILL" });
     // The whole group is gone; only the escaped worker remains (killed after the test).
