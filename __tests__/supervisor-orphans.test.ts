@@ -35,6 +35,11 @@ function readArgv(pid: number): string[] {
   }
 }
 
+/** A record of the emulator serving A on `port`, as a supervisor writes it. */
+function emulatorRecord(pid: number, port: number, ownerPid: number): PidRecord {
+  return { pid, ownerPid, command: inferrsBin, args: emulatorArgv(port, A), port, model: A, startedAt: Date.now(), processStart: processStartTime(pid) };
+}
+
 useHarness();
 
 describe("orphans of a killed OpenClaw", () => {
@@ -42,16 +47,7 @@ describe("orphans of a killed OpenClaw", () => {
     const port = await freePort();
     const orphan = await startEmulator({ model: A, port, hfHome });
     const r = await rig({ port });
-    writeRecord(r.recordFile, {
-      pid: orphan.proc.pid!,
-      ownerPid: await deadPid(),
-      command: inferrsBin,
-      args: emulatorArgv(port, A),
-      port,
-      model: A,
-      startedAt: Date.now(),
-      processStart: processStartTime(orphan.proc.pid!),
-    });
+    writeRecord(r.recordFile, emulatorRecord(orphan.proc.pid!, port, await deadPid()));
 
     const lease = await r.sup.acquire(A, r.config);
     expect(r.sup.status().spawns).toBe(1);
@@ -132,16 +128,7 @@ describe("orphans of a killed OpenClaw", () => {
     const other = await startEmulator({ model: A, port, hfHome });
     const owner = sleeper();
     const r = await rig({ port });
-    const record: PidRecord = {
-      pid: other.proc.pid!,
-      ownerPid: owner.pid!,
-      command: inferrsBin,
-      args: emulatorArgv(port, A),
-      port,
-      model: A,
-      startedAt: Date.now(),
-      processStart: processStartTime(other.proc.pid!),
-    };
+    const record = emulatorRecord(other.proc.pid!, port, owner.pid!);
     writeRecord(r.recordFile, record);
 
     const lease = await r.sup.acquire(A, r.config);
@@ -185,16 +172,7 @@ describe("orphans of a killed OpenClaw", () => {
     const r = await rig({ port });
     const servers = async () => (await collectStatus(r.config, baseEnv(), r.stateDir)).servers;
     expect(await servers()).toMatchObject([{ model: A, port, startedBy: "user" }]);
-    const record: PidRecord = {
-      pid: server.proc.pid!,
-      ownerPid: await deadPid(),
-      command: inferrsBin,
-      args: emulatorArgv(port, A),
-      port,
-      model: A,
-      startedAt: Date.now(),
-      processStart: processStartTime(server.proc.pid!),
-    };
+    const record = emulatorRecord(server.proc.pid!, port, await deadPid());
     writeRecord(r.recordFile, record);
     expect(await servers()).toMatchObject([{ startedBy: "orphan", pid: server.proc.pid }]);
     writeRecord(r.recordFile, { ...record, ownerPid: sleeper().pid! });
@@ -208,16 +186,7 @@ describe("orphans of a killed OpenClaw", () => {
   test("a record whose pid now belongs to another program is dropped without signalling it (pid reuse)", async () => {
     const unrelated = sleeper();
     const r = await rig();
-    writeRecord(r.recordFile, {
-      pid: unrelated.pid!,
-      ownerPid: await deadPid(),
-      command: inferrsBin,
-      args: emulatorArgv(r.port, A),
-      port: r.port,
-      model: A,
-      startedAt: Date.now(),
-      processStart: processStartTime(unrelated.pid!),
-    });
+    writeRecord(r.recordFile, emulatorRecord(unrelated.pid!, r.port, await deadPid()));
 
     const lease = await r.sup.acquire(A, r.config);
     expect(isGone(unrelated.pid!)).toBe(false);
@@ -282,16 +251,7 @@ describe("pid records", () => {
     cleanups.push(() => forged.kill("SIGKILL"));
     expect(await waitFor(() => readArgv(forged.pid!)[0] === inferrsBin)).toBe(true);
     expect(readArgv(forged.pid!).slice(-args.length)).toEqual(args);
-    writeRecord(r.recordFile, {
-      pid: forged.pid!,
-      ownerPid: await deadPid(),
-      command: inferrsBin,
-      args,
-      port,
-      model: A,
-      startedAt: Date.now(),
-      processStart: processStartTime(forged.pid!),
-    });
+    writeRecord(r.recordFile, emulatorRecord(forged.pid!, port, await deadPid()));
 
     expect(matchesRecord(readRecord(r.recordFile)!)).toBe(false);
     expect(await stopOwnedServers(r.stateDir)).toEqual([]); // `openclaw inferrs stop`
