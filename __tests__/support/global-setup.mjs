@@ -12,6 +12,9 @@ import { RUN_MARKER } from "./leftovers.mjs";
 export default function globalSetup() {
   packPlugin();
   const root = mkdtempSync(join(tmpdir(), "openclaw-inferrs-run-"));
+  // OpenClaw enables Node's compile cache, by default in the temp dir: keep the machine's warm one
+  // (a cold cache makes every OpenClaw CLI start much slower).
+  process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), "node-compile-cache");
   process.env.TMPDIR = root;
   process.env[RUN_MARKER] = root;
 }
