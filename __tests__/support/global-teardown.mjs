@@ -8,7 +8,6 @@ export default async function globalTeardown() {
   const root = process.env[RUN_MARKER];
   if (!root) return;
   const found = await leftovers(root);
-  rmSync(root, { recursive: true, force: true });
   for (const { pid } of found.processes) {
     try {
       process.kill(pid, "SIGKILL");
@@ -16,6 +15,7 @@ export default async function globalTeardown() {
       // gone meanwhile
     }
   }
+  rmSync(root, { recursive: true, force: true, maxRetries: 5 });
   const lines = [
     ...found.processes.map(({ pid, cmdline }) => `process ${pid}: ${cmdline}`),
     ...found.paths.map((path) => `left behind: ${path}`),
