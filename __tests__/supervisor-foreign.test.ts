@@ -10,8 +10,8 @@ useHarness();
 
 describe("servers OpenClaw did not start", () => {
   test("a foreign server serving the selected model is used as is: no spawn, and stop() leaves it running", async () => {
-    const port = await freePort();
-    const foreign = await startEmulator({ model: A, port, hfHome });
+    const foreign = await startEmulator({ model: A, hfHome });
+    const port = foreign.port;
     const r = await rig({ port });
 
     const lease = await r.sup.acquire(A, r.config);
@@ -28,9 +28,8 @@ describe("servers OpenClaw did not start", () => {
   });
 
   test("a foreign server seen serving the model is not asked again for the next requests (no round trip)", async () => {
-    const port = await freePort();
     const foreignLog = join(makeTempDir("inferrs-foreign-"), "requests.jsonl");
-    await startEmulator({ model: A, port, hfHome, env: { INFERRS_EMU_REQUEST_LOG: foreignLog } });
+    const { port } = await startEmulator({ model: A, hfHome, env: { INFERRS_EMU_REQUEST_LOG: foreignLog } });
     const r = await rig({ port });
     const probes = () => readFileSync(foreignLog, "utf8").split("\n").filter((line) => line.includes('"/health"')).length;
 
@@ -43,8 +42,8 @@ describe("servers OpenClaw did not start", () => {
   });
 
   test("a foreign server serving another model gives an error naming both models and the fix, and is never killed", async () => {
-    const port = await freePort();
-    const foreign = await startEmulator({ model: A, port, hfHome });
+    const foreign = await startEmulator({ model: A, hfHome });
+    const port = foreign.port;
     const r = await rig({ port });
 
     const error = await errorOf(r.sup.acquire(B, r.config));
@@ -60,8 +59,8 @@ describe("servers OpenClaw did not start", () => {
   });
 
   test("a foreign server whose load failed is reported, not restarted or killed", async () => {
-    const port = await freePort();
-    const foreign = await startEmulator({ model: A, port, hfHome, env: { INFERRS_EMU_LOAD_FAIL: "weights corrupt" } });
+    const foreign = await startEmulator({ model: A, hfHome, env: { INFERRS_EMU_LOAD_FAIL: "weights corrupt" } });
+    const port = foreign.port;
     await foreign.waitForHealth(500);
     const r = await rig({ port });
 
@@ -72,8 +71,8 @@ describe("servers OpenClaw did not start", () => {
   });
 
   test("a foreign server still loading after readyTimeoutMs holds the port: error, no spawn, not killed", async () => {
-    const port = await freePort();
-    const foreign = await startEmulator({ model: A, port, hfHome, env: { INFERRS_EMU_LOAD_MS: "600000" } });
+    const foreign = await startEmulator({ model: A, hfHome, env: { INFERRS_EMU_LOAD_MS: "600000" } });
+    const port = foreign.port;
     const r = await rig({ port, service: { readyTimeoutMs: 1000 } });
 
     const began = Date.now();

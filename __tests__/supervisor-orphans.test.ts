@@ -44,8 +44,8 @@ useHarness();
 
 describe("orphans of a killed OpenClaw", () => {
   test("a recorded server whose owner is dead is stopped, and the supervisor starts its own", async () => {
-    const port = await freePort();
-    const orphan = await startEmulator({ model: A, port, hfHome });
+    const orphan = await startEmulator({ model: A, hfHome });
+    const port = orphan.port;
     const r = await rig({ port });
     writeRecord(r.recordFile, emulatorRecord(orphan.proc.pid!, port, await deadPid()));
 
@@ -124,8 +124,8 @@ describe("orphans of a killed OpenClaw", () => {
   });
 
   test("a record whose owner is still alive is left alone: that server is not ours to stop", async () => {
-    const port = await freePort();
-    const other = await startEmulator({ model: A, port, hfHome });
+    const other = await startEmulator({ model: A, hfHome });
+    const port = other.port;
     const owner = sleeper();
     const r = await rig({ port });
     const record = emulatorRecord(other.proc.pid!, port, owner.pid!);
@@ -139,8 +139,8 @@ describe("orphans of a killed OpenClaw", () => {
   });
 
   test("a record whose pid now runs a server the user started with the same command and port is never signalled (case 9)", async () => {
-    const port = await freePort();
-    const user = await startEmulator({ model: A, port, hfHome });
+    const user = await startEmulator({ model: A, hfHome });
+    const port = user.port;
     const r = await rig({ port });
     const record: PidRecord = {
       pid: user.proc.pid!,
@@ -166,8 +166,8 @@ describe("orphans of a killed OpenClaw", () => {
   });
 
   test("status tells who started the server: an orphan, another OpenClaw process, or the user", async () => {
-    const port = await freePort();
-    const server = await startEmulator({ model: A, port, hfHome });
+    const server = await startEmulator({ model: A, hfHome });
+    const port = server.port;
     await server.waitForHealth(200);
     const r = await rig({ port });
     const servers = async () => (await collectStatus(r.config, baseEnv(), r.stateDir)).servers;
