@@ -4,7 +4,7 @@
 // provider block.
 import { seedHfCache } from "../tools/emulator/hf-cache.ts";
 import { alive, inferrsBin, OpenClawHost, type Gateway } from "../tools/openclaw-host.ts";
-import { freePort, makeTempDir, startEmulator, stopAllEmulators } from "./support/emulator.ts";
+import { freePort, makeTempDir, removeTempDirs, startEmulator, stopAllEmulators } from "./support/emulator.ts";
 
 const GEMMA = "google/gemma-4-E2B-it";
 const QWEN = "Qwen/Qwen3-0.6B";
@@ -32,6 +32,7 @@ afterAll(async () => {
   await gateway?.stop();
   await stopAllEmulators();
   await host?.dispose();
+  removeTempDirs();
 });
 
 test("the first models list --refresh through the gateway shows every model the running inferrs lists", async () => {

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { inferrsBin, OpenClawHost } from "../tools/openclaw-host.ts";
-import { freePort, makeTempDir, startEmulator, stopAllEmulators } from "./support/emulator.ts";
+import { freePort, makeTempDir, removeTempDirs, startEmulator, stopAllEmulators } from "./support/emulator.ts";
 
 const QWEN35 = "Qwen/Qwen3.5-0.8B";
 /** What the emulator streams as Qwen3.5's reasoning_content when reasoning_effort is set. */
@@ -44,6 +44,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await host?.dispose();
+  removeTempDirs();
 });
 
 describe("openclaw onboard --non-interactive --auth-choice inferrs", () => {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { node24, openclawEntry, projectDir } from "../scripts/host.ts";
 import { seedHfCache } from "./emulator/hf-cache.ts";
+import { removeStateLocks } from "./openclaw-locks.ts";
 
 /** true while the process runs (a zombie counts as gone). */
 export { isAlive as alive } from "../src/service/pid-record.ts";
@@ -200,6 +201,7 @@ export class OpenClawHost {
           }),
       ),
     );
+    removeStateLocks(this.stateDir);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

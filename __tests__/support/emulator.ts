@@ -1,6 +1,6 @@
 // Starts the inferrs emulator (tools/bin/inferrs) as a real process for tests, and cleans up.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SeedModel, seedHfCache } from "../../tools/emulator/hf-cache.ts";
@@ -59,8 +59,40 @@ export interface StartOptions {
 
 const running = new Set<Emulator>();
 
+/**
+ * Without opts.port, a free port is picked, and picked again if another process takes it before
+ * the emulator binds it (other test runs share the machine).
+ */
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
-  const port = opts.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    const emu = await startOn(opts.port ?? (await freePort()), opts);
+    if (opts.port !== undefined || opts.wait === "none" || attempt === 5 || listensOn(emu)) return emu;
+    await emu.stop();
+  }
+}
+
+/** The emulator's own process has the listening socket on its port (not some other process). */
+function listensOn(emu: Emulator): boolean {
+  const local = `0100007F:${emu.port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const inodes = readFileSync("/proc/net/tcp", "utf8")
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1] === local && fields[3] === "0A")
+    .map((fields) => `socket:[${fields[9]}]`);
+  try {
+    return readdirSync(`/proc/${emu.proc.pid}/fd`).some((fd) => {
+      try {
+        return inodes.includes(readlinkSync(`/proc/${emu.proc.pid}/fd/${fd}`));
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false; // exited: it lost the port
+  }
+}
+
+async function startOn(port: number, opts: StartOptions): Promise<Emulator> {
   const argv = opts.argv ?? ["serve", "--host", "127.0.0.1", "--port", String(port), ...(opts.extraArgs ?? []), ...(opts.model ? [opts.model] : [])];
   // Knobs come only from `opts.env` (none leak in from the test runner's environment).
   const env: NodeJS.ProcessEnv = {};

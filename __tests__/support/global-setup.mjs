@@ -1,7 +1,20 @@
-// Packs the built plugin once for all end-to-end tests (`npm test` builds first). Plain ESM:
-// jest loads global setup natively, and Node 24 runs the TypeScript tool directly.
+// Packs the built plugin once for all end-to-end tests (`npm test` builds first), then gives this
+// run its own temp root: TMPDIR for the workers and everything they start (emulators, OpenClaw),
+// and a marker in their environment, so that the global teardown can tell what this run left
+// behind from what other runs on the same machine do. Plain ESM: jest loads global setup natively,
+// and Node 24 runs the TypeScript tool directly.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { packPlugin } from "../../tools/openclaw-host.ts";
+import { RUN_MARKER } from "./leftovers.mjs";
 
 export default function globalSetup() {
   packPlugin();
+  const root = mkdtempSync(join(tmpdir(), "openclaw-inferrs-run-"));
+  // OpenClaw enables Node's compile cache, by default in the temp dir: keep the machine's warm one
+  // (a cold cache makes every OpenClaw CLI start much slower).
+  process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), "node-compile-cache");
+  process.env.TMPDIR = root;
+  process.env[RUN_MARKER] = root;
 }

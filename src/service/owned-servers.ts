@@ -1,7 +1,6 @@
-// The inferrs servers OpenClaw started, seen from any OpenClaw process through their pid records:
-// for `openclaw inferrs status` and `openclaw inferrs stop` beside (or without) a running gateway.
+// The servers OpenClaw started, seen from any OpenClaw process through their pid records: for
+// `openclaw inferrs status` and `openclaw inferrs stop` beside (or without) a running gateway.
 import { isAlive, listRecords, matchesRecord, recordedServer, removeRecord, type PidRecord, type StartedBy } from "./pid-record.ts";
-import { sameModel } from "../inferrs/server/probe.ts";
 import { signalGroup, STOP_GRACE_MS } from "./server-process.ts";
 
 export type OwnedServer = {
@@ -11,19 +10,24 @@ export type OwnedServer = {
 };
 
 /** Records whose process still runs the server they describe; stale records are skipped. */
-export function ownedServers(stateDir: string): OwnedServer[] {
-  return listRecords(stateDir).flatMap(({ file }) => {
+export function ownedServers(stateDir: string, plugin?: string): OwnedServer[] {
+  return listRecords(stateDir, plugin).flatMap(({ file }) => {
     const found = recordedServer(file);
     return found ? [{ file, record: found.record, startedBy: found.startedBy as OwnedServer["startedBy"] }] : [];
   });
 }
 
 /**
- * Stops the servers OpenClaw started (all, or those serving `model`): SIGTERM to the process
- * group, SIGKILL after the grace period. Returns what was stopped.
+ * Stops the servers OpenClaw started (all, or those `select` picks): SIGTERM to the process group,
+ * SIGKILL after the grace period, each only while it is provably the recorded process. Returns
+ * what was stopped.
  */
-export async function stopOwnedServers(stateDir: string, model?: string): Promise<PidRecord[]> {
-  const targets = ownedServers(stateDir).filter(({ record }) => model === undefined || sameModel(record.model, model));
+export async function stopOwnedServers(
+  stateDir: string,
+  select: (record: PidRecord) => boolean = () => true,
+  plugin?: string,
+): Promise<PidRecord[]> {
+  const targets = ownedServers(stateDir, plugin).filter(({ record }) => select(record));
   await Promise.all(
     targets.map(async ({ file, record }) => {
       signalGroup(record.pid, "SIGTERM");

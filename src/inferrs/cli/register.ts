@@ -4,6 +4,7 @@ import { configLoader } from "../provider.ts";
 import { stopOwnedServers } from "../../service/owned-servers.ts";
 import { stateDir } from "../../service/pid-record.ts";
 import { sharedSupervisor } from "../pool/supervisor.ts";
+import { sameModel } from "../server/probe.ts";
 import { collectStatus, formatStatus } from "./status.ts";
 
 export function registerInferrsCli(api: OpenClawPluginApi): void {
@@ -25,7 +26,7 @@ export function registerInferrsCli(api: OpenClawPluginApi): void {
         .command("stop [model]")
         .description("Stop the inferrs servers OpenClaw started (all, or the one serving <model>); never a server you run")
         .action(async (model: string | undefined) => {
-          const stopped = await stopOwnedServers(stateDir(), model);
+          const stopped = await stopOwnedServers(stateDir(), model === undefined ? undefined : (record) => sameModel(record.model, model));
           for (const record of stopped) {
             process.stdout.write(`Stopped inferrs serving ${record.model} (pid ${record.pid}, port ${record.port}).\n`);
           }
