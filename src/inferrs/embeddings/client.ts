@@ -1,5 +1,6 @@
 // One POST {baseUrl}/embeddings to inferrs (../shared/inferrs-api.md §7, §15), with a defensive
 // parser: the answer must hold one finite vector per input, all of one width, or it is refused.
+import { printableLines } from "../../cli/printable.ts";
 import { MAX_EMBEDDINGS_BODY_BYTES } from "../defaults.ts";
 import { networkReason } from "../discovery/server-models.ts";
 import { bearerHeaders, readCapped } from "../../http.ts";
@@ -53,9 +54,9 @@ export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[],
 function errorDetail(text: string): string {
   try {
     const error = (JSON.parse(text) as { error?: unknown })?.error;
-    if (typeof error === "string") return error;
+    if (typeof error === "string") return printableLines(error);
     const message = (error as { message?: unknown })?.message;
-    if (typeof message === "string") return message;
+    if (typeof message === "string") return printableLines(message);
   } catch {
     // not JSON
   }
