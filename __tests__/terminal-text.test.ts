@@ -1,8 +1,12 @@
 // Server-supplied text (model ids, error bodies, output, record files) never reaches a terminal
 // raw: one escaping helper for every message that shows it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { hasUnsafeText, printable, printableLines } from "../src/cli/printable.ts";
 import { resolveConfig } from "../src/config/resolve.ts";
 import { formatStatus, type StatusReport } from "../src/inferrs/cli/status.ts";
+import { runStop } from "../src/inferrs/cli/stop.ts";
 import { parseModelList } from "../src/inferrs/discovery/server-models.ts";
 import { foreignModel, loadFailed } from "../src/inferrs/server/errors.ts";
 import { OutputTail } from "../src/service/output-tail.ts";
@@ -80,4 +84,29 @@ test("request errors show the server's model id, load error and output escaped",
   const failed = loadFailed("m/x", "Model load failed: \u001b[2J", tail.text());
   expect(failed.message).not.toMatch(RAW);
   expect(failed.message).toContain("Model load failed: \\x1b[2J");
+});
+
+describe("openclaw inferrs stop", () => {
+  const dirs: string[] = [];
+  const stateDir = () => dirs[dirs.push(mkdtempSync(join(tmpdir(), "inferrs-stop-"))) - 1]!;
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  test("an empty model is refused with a clear message before any server is looked up", async () => {
+    for (const model of ["", "   "]) {
+      expect(await runStop(stateDir(), model)).toEqual({
+        lines: [
+          "openclaw inferrs stop: the model is empty. Name the model to stop (as `openclaw inferrs status` lists it), " +
+            "or give none to stop every inferrs server OpenClaw started.",
+        ],
+        exitCode: 1,
+      });
+    }
+  });
+
+  test("a model argument with terminal escapes is echoed escaped", async () => {
+    const outcome = await runStop(stateDir(), EVIL);
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.lines.join("\n")).not.toMatch(RAW);
+    expect(outcome.lines[0]).toBe(`No inferrs server started by OpenClaw serves ${SHOWN}. A server you run yourself is never stopped by OpenClaw.`);
+  });
 });
