@@ -34,6 +34,8 @@ export type ResolvedConfig = {
   discoveryTimeoutMs: number;
   models: Record<string, ModelOverride>;
   service: ServiceConfig;
+  /** Memory search's embedding requests. */
+  embeddings: { timeoutMs: number };
 };
 
 export function resolveConfig(raw: unknown): ResolvedConfig {
@@ -47,6 +49,7 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
   const service = Value.Default(ServiceDefaults, Value.Clone(config.service ?? {})) as Required<
     NonNullable<PluginConfigInput["service"]>
   >;
+  const embeddings = Value.Default(EmbeddingsDefaults, Value.Clone(config.embeddings ?? {})) as { timeoutMs: number };
   const url = parseBaseUrl(config.baseUrl!);
   const loopback = isLoopbackHost(url.hostname);
   if (service.autoStart === true && !loopback) {
@@ -75,10 +78,12 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
       maxServers: service.maxServers,
       preload: service.preload,
     },
+    embeddings: { timeoutMs: embeddings.timeoutMs },
   };
 }
 
 const ServiceDefaults = PluginConfigSchema.properties.service;
+const EmbeddingsDefaults = PluginConfigSchema.properties.embeddings;
 
 const BASE_URL = new RegExp(BASE_URL_PATTERN);
 

@@ -105,6 +105,20 @@ const ServiceSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const EmbeddingsSchema = Type.Object(
+  {
+    timeoutMs: Type.Optional(
+      TimerMs({
+        minimum: 1000,
+        default: 60000,
+        description:
+          "How long one POST /v1/embeddings (a batch of memory search inputs) may take before it fails with a message naming the server; well under OpenClaw's 120 s batch timeout.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const PluginConfigSchema = Type.Object(
   {
     baseUrl: Type.Optional(
@@ -129,6 +143,7 @@ export const PluginConfigSchema = Type.Object(
       }),
     ),
     service: Type.Optional(ServiceSchema),
+    embeddings: Type.Optional(EmbeddingsSchema),
   },
   { additionalProperties: false },
 );
