@@ -94,7 +94,7 @@ test("memory.search.model --help is refused naming memory.search.model, never in
   try {
     const before = starts().length;
     const posts = embeddingPosts().length;
-    const index = await host.run(["memory", "index", "--force"]);
+    const index = await host.run(["memory", "index", "--force"], { timeoutMs: 400_000 });
     expect(index.code).not.toBe(0);
     expect(index.stdout + index.stderr).toContain(`memory.search.model is "--help", which OpenClaw will not pass to inferrs: it starts with '-'`);
     expect(starts()).toHaveLength(before);
@@ -102,7 +102,7 @@ test("memory.search.model --help is refused naming memory.search.model, never in
   } finally {
     host.writeConfig(config);
   }
-}, 180_000);
+}, 600_000);
 
 test("with service.autoStart false, memory index uses the embedding server the user runs at baseUrl", async () => {
   const config = host.readConfig();
@@ -113,7 +113,7 @@ test("with service.autoStart false, memory index uses the embedding server the u
   try {
     const before = starts().length;
     const posts = embeddingPosts().length;
-    const index = await host.run(["memory", "index", "--force"]);
+    const index = await host.run(["memory", "index", "--force"], { timeoutMs: 400_000 });
     expect({ code: index.code, output: index.stdout + index.stderr }).toMatchObject({ code: 0 });
     expect(index.stdout + index.stderr).not.toContain("Start it yourself");
     expect(embeddingPosts().length).toBeGreaterThan(posts);
@@ -122,4 +122,4 @@ test("with service.autoStart false, memory index uses the embedding server the u
     host.writeConfig(config);
     await stopAllEmulators();
   }
-}, 180_000);
+}, 600_000);

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hasUnsafeText, printable, printableLines } from "../src/cli/printable.ts";
+import { hasUnsafeText, printable, printableLines, terminalJson } from "../src/cli/printable.ts";
 import { resolveConfig } from "../src/config/resolve.ts";
 import { formatStatus, type StatusReport } from "../src/inferrs/cli/status.ts";
 import { runStop } from "../src/inferrs/cli/stop.ts";
@@ -22,6 +22,13 @@ test("printable escapes every control character and bidi override; printableLine
   expect(printableLines("a\nb\tc\u001b[2J")).toBe("a\nb\tc\\x1b[2J");
   expect(printable("google/gemma-4-E2B-it · ünïcode")).toBe("google/gemma-4-E2B-it · ünïcode");
   expect([hasUnsafeText(EVIL), hasUnsafeText("Qwen/Qwen3-0.6B")]).toEqual([true, false]);
+});
+
+test("JSON for a terminal is the same document with DEL, C1 and bidi characters \\u-escaped", () => {
+  const value = { model: "a\u009b2J\u202eb\u001b", n: 1 };
+  const text = terminalJson(value);
+  expect(text).not.toMatch(RAW);
+  expect(JSON.parse(text)).toEqual(value);
 });
 
 test("discovery drops a listed model id with escapes, with a warning, and never marks it as served", () => {

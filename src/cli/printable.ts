@@ -26,3 +26,11 @@ export function printableLines(text: string): string {
 export function hasUnsafeText(text: string): boolean {
   return printable(text) !== text;
 }
+
+// JSON.stringify escapes C0 characters but leaves DEL, C1 and bidi overrides raw.
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `value` as JSON for a terminal: the same document, with every unsafe character \u-escaped. */
+export function terminalJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -1,4 +1,5 @@
 // Registers `openclaw inferrs status [--json]` and `openclaw inferrs stop [model]`.
+import { terminalJson } from "../../cli/printable.ts";
 import type { OpenClawPluginApi } from "../../host-types.ts";
 import { configLoader } from "../provider.ts";
 import { stateDir } from "../../service/pid-record.ts";
@@ -19,7 +20,7 @@ export function registerInferrsCli(api: OpenClawPluginApi): void {
           const supervisor = sharedSupervisor({ env: process.env, stateDir: stateDir() });
           const report = await collectStatus(await loadConfig(config), process.env, stateDir(), supervisor);
           // With --json the host routes console.log to stderr: write the document to stdout.
-          process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : formatStatus(report)}\n`);
+          process.stdout.write(`${options.json ? terminalJson(report) : formatStatus(report)}\n`);
         });
       inferrs
         .command("stop [model]")

@@ -28,8 +28,9 @@ export async function fetchServerModels(
   signal?: AbortSignal,
 ): Promise<ServerModels> {
   const url = `${target.baseUrl}/models`;
-  const timeout = AbortSignal.timeout(target.timeoutMs);
+  // The bound is the server's: loading undici (seconds on a loaded machine) is not counted.
   const { request } = await import("../../undici-request.ts");
+  const timeout = AbortSignal.timeout(target.timeoutMs);
   let body: string;
   try {
     const response = await request(url, {

@@ -27,11 +27,12 @@ export type EmbeddingsTarget = { baseUrl: string; apiKey: string | undefined; mo
 
 export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[], signal?: AbortSignal): Promise<number[][]> {
   const url = `${target.baseUrl}/embeddings`;
-  const timeout = AbortSignal.timeout(target.timeoutMs);
+  let timeout: AbortSignal | undefined;
   let status: number;
   let text: string;
   try {
     const { request } = await import("../../undici-request.ts");
+    timeout = AbortSignal.timeout(target.timeoutMs); // the server's time, not undici's load
     const response = await request(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...bearerHeaders(target.apiKey) },
@@ -49,7 +50,7 @@ export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[],
     );
   } catch (error) {
     if (signal?.aborted) throw error;
-    if (timeout.aborted || isUndiciTimeout(error)) throw noAnswer(url, target.timeoutMs);
+    if (timeout?.aborted || isUndiciTimeout(error)) throw noAnswer(url, target.timeoutMs);
     if (error instanceof EmbeddingsError) throw error;
     throw new EmbeddingsError(`cannot reach inferrs at ${url} (${networkReason(error)})`);
   }
