@@ -88,22 +88,6 @@ test("a model id that is a path is refused with the fix, and nothing starts", as
   }
 }, 180_000);
 
-test("memory.search.model --help is refused naming memory.search.model, never indexed with another model", async () => {
-  const config = host.readConfig();
-  host.writeConfig({ ...config, memory: { search: { provider: "inferrs", model: "--help" } } });
-  try {
-    const before = starts().length;
-    const posts = embeddingPosts().length;
-    const index = await host.run(["memory", "index", "--force"], { timeoutMs: 400_000 });
-    expect(index.code).not.toBe(0);
-    expect(index.stdout + index.stderr).toContain(`memory.search.model is "--help", which OpenClaw will not pass to inferrs: it starts with '-'`);
-    expect(starts()).toHaveLength(before);
-    expect(embeddingPosts()).toHaveLength(posts);
-  } finally {
-    host.writeConfig(config);
-  }
-}, 600_000);
-
 test("with service.autoStart false, memory index uses the embedding server the user runs at baseUrl", async () => {
   const config = host.readConfig();
   const userPort = await freePort();
