@@ -141,3 +141,22 @@ test("case 7: openclaw config refuses base URLs the plugin refuses, and timers p
   expect(validate.code).not.toBe(0);
   expect(validate.stdout + validate.stderr).toContain(`${CONFIG}.baseUrl`);
 }, SLOW);
+
+test("openclaw config validate names every value the plugin owns: server flags, flag-like model keys, preload flags and paths, port 0, per-model timers", async () => {
+  usePluginConfig({}, {
+    baseUrl: "http://127.0.0.1:0/v1",
+    // OpenClaw's validator reports the first refused item of a list: one per list here.
+    service: { command: inferrsBin, args: ["--port=9000"], preload: ["/etc/passwd"] },
+    models: { "--help": {}, gemma: { args: ["--max-seq-len", "8192", "--host", "0.0.0.0"], idleStopMs: 3000000000 }, qwen: { args: ["--"] } },
+  });
+  const validate = await host.run(["config", "validate"]);
+  const output = validate.stdout + validate.stderr;
+  expect(validate.code).not.toBe(0);
+  for (const key of ["baseUrl", "service.args.0", "service.preload.0", "models.gemma.args.2", "models.gemma.idleStopMs", "models.qwen.args.0"]) {
+    expect({ key, reported: output.includes(`${CONFIG}.${key}:`) }).toEqual({ key, reported: true });
+  }
+  expect(output).toContain(`${CONFIG}.models:`);
+  expect(output).toContain('must not have additional properties: "--help"');
+  expect(output).not.toContain(`${CONFIG}.models.gemma.args.0:`); // --max-seq-len is the user's to set
+  expect(starts()).toEqual([]);
+}, SLOW);

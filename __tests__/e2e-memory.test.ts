@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { alive, inferrsBin, OpenClawHost } from "../tools/openclaw-host.ts";
-import { freePort } from "./support/emulator.ts";
+import { freePort, startEmulator, stopAllEmulators } from "./support/emulator.ts";
 
 const EMBEDDING_MODEL = "Qwen/Qwen3-Embedding-0.6B";
 
@@ -87,3 +87,23 @@ test("a model id that is a path is refused with the fix, and nothing starts", as
     host.writeConfig(config);
   }
 }, 180_000);
+
+test("with service.autoStart false, memory index uses the embedding server the user runs at baseUrl", async () => {
+  const config = host.readConfig();
+  const userPort = await freePort();
+  const user = await startEmulator({ model: EMBEDDING_MODEL, port: userPort, hfHome: host.hfHome, env: { INFERRS_EMU_REQUEST_LOG: host.requestLog } });
+  await user.waitForHealth(200);
+  host.setPluginConfig({ baseUrl: `http://127.0.0.1:${userPort}/v1`, service: { command: inferrsBin, autoStart: false } });
+  try {
+    const before = starts().length;
+    const posts = embeddingPosts().length;
+    const index = await host.run(["memory", "index", "--force"], { timeoutMs: 400_000 });
+    expect({ code: index.code, output: index.stdout + index.stderr }).toMatchObject({ code: 0 });
+    expect(index.stdout + index.stderr).not.toContain("Start it yourself");
+    expect(embeddingPosts().length).toBeGreaterThan(posts);
+    expect(starts().slice(before).filter((line) => line.port !== userPort)).toEqual([]);
+  } finally {
+    host.writeConfig(config);
+    await stopAllEmulators();
+  }
+}, 600_000);

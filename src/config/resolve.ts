@@ -4,6 +4,8 @@ import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
 import { CONFIG_PATH, ConfigError } from "./config-error.ts";
 import { BASE_URL_PATTERN, PluginConfigSchema, type Device, type ModelOverride, type PluginConfigInput } from "./schema.ts";
+import { keyRuleOf, ruleOf } from "./schema-types.ts";
+import { printableUrl } from "./printable-url.ts";
 
 export { CONFIG_PATH, ConfigError };
 
@@ -32,12 +34,14 @@ export type ResolvedConfig = {
   discoveryTimeoutMs: number;
   models: Record<string, ModelOverride>;
   service: ServiceConfig;
+  /** Memory search's embedding requests. */
+  embeddings: { timeoutMs: number };
 };
 
 export function resolveConfig(raw: unknown): ResolvedConfig {
   const input = raw ?? {};
   const baseUrl = (input as { baseUrl?: unknown }).baseUrl;
-  // Before the schema: its pattern error would say less, and quote a password.
+  // Before the schema: its pattern error would say less, and quote a password or a query.
   if (typeof baseUrl === "string") parseBaseUrl(baseUrl);
   const firstError = Value.Errors(PluginConfigSchema, input).First();
   if (firstError) throw new ConfigError(describeError(firstError));
@@ -45,6 +49,7 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
   const service = Value.Default(ServiceDefaults, Value.Clone(config.service ?? {})) as Required<
     NonNullable<PluginConfigInput["service"]>
   >;
+  const embeddings = Value.Default(EmbeddingsDefaults, Value.Clone(config.embeddings ?? {})) as { timeoutMs: number };
   const url = parseBaseUrl(config.baseUrl!);
   const loopback = isLoopbackHost(url.hostname);
   if (service.autoStart === true && !loopback) {
@@ -73,16 +78,18 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
       maxServers: service.maxServers,
       preload: service.preload,
     },
+    embeddings: { timeoutMs: embeddings.timeoutMs },
   };
 }
 
 const ServiceDefaults = PluginConfigSchema.properties.service;
+const EmbeddingsDefaults = PluginConfigSchema.properties.embeddings;
 
 const BASE_URL = new RegExp(BASE_URL_PATTERN);
 
-/** Refuses what the schema's pattern refuses, one message per reason, and never quotes credentials. */
+/** Refuses what the schema's pattern refuses, one message per reason, and never quotes credentials or a query. */
 function parseBaseUrl(value: string): URL {
-  const shown = JSON.stringify(withoutCredentials(value));
+  const shown = JSON.stringify(printableUrl(value));
   const example = "e.g. http://127.0.0.1:8080/v1";
   let url: URL | undefined;
   try {
@@ -102,6 +109,9 @@ function parseBaseUrl(value: string): URL {
   if (url && (url.search || url.hash || /[?#]/.test(value))) {
     throw new ConfigError(`${CONFIG_PATH}.baseUrl is ${shown}: remove the query or fragment.`);
   }
+  if (url && url.port === "0") {
+    throw new ConfigError(`${CONFIG_PATH}.baseUrl is ${shown}: port 0 is no server's port; name the port inferrs listens on, ${example}.`);
+  }
   if (!url || !BASE_URL.test(value)) {
     throw new ConfigError(
       `${CONFIG_PATH}.baseUrl is ${shown}, which is not a base URL: expected http:// or https:// in lower case, a host, a port and a path without spaces, ${example}.`,
@@ -110,25 +120,24 @@ function parseBaseUrl(value: string): URL {
   return url;
 }
 
-/** A base URL as it may be printed: anything before an `@` in the authority is masked. */
-function withoutCredentials(value: string): string {
-  return value.replace(/^([^/]*\/\/)?[^/?#]*@/, "$1<redacted>@");
-}
-
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function describeError(error: ValueError): string {
-  const key = error.path.replace(/^\//, "").split("/").filter(Boolean).map(unescapePointer);
+  const key = error.path ? error.path.slice(1).split("/").map(unescapePointer) : [];
   if (error.message.startsWith("Unexpected property")) {
     const parent = key.slice(0, -1);
+    const keyRule = keyRuleOf(error.schema);
+    if (keyRule) return `${configPath(parent)} has the key ${JSON.stringify(key.at(-1))}, which it refuses: ${keyRule.reason(key.at(-1)!)}.`;
     return `${configPath(parent)} has an unknown key ${JSON.stringify(key.at(-1))}. Allowed keys: ${allowedKeys(parent).join(", ")}.`;
   }
   // The API key and server environment may hold secrets: never echo them.
   const secret = key[0] === "apiKey" || (key[0] === "service" && key[1] === "env");
   const value = secret ? "<redacted>" : (JSON.stringify(error.value) ?? "undefined");
+  const rule = ruleOf(error.schema);
+  if (rule && typeof error.value === "string") return `${configPath(key)} is ${value}, which is refused: ${rule.reason(error.value)}.`;
   return `${configPath(key)} is ${value}, but it must be ${allowedValues(error.schema)}.`;
 }
 

@@ -1,5 +1,6 @@
 // Hands the host transport's events on as they come, turning inferrs' in-band failures and
 // streams cut short into errors OpenClaw acts on instead of answers.
+import { printableLines } from "../cli/printable.ts";
 import type { StreamEvent } from "../host-types.ts";
 import { probeHealth } from "../inferrs/server/probe.ts";
 import type { Lease } from "../inferrs/pool/supervisor.ts";
@@ -63,11 +64,14 @@ async function explainFailure(
     const detail = /Error: ([\s\S]*)$/.exec(text)?.[1]?.trim() ?? "unknown engine error";
     return {
       ...event,
-      error: { ...message, content: [], errorMessage: `inferrs engine error (finish_reason: error): ${detail}` },
+      error: { ...message, content: [], errorMessage: `inferrs engine error (finish_reason: error): ${printableLines(detail)}` },
     };
   }
-  if (!answering && message.content.length === 0) return event; // refused before any answer: the host's words say it
-  const detail = message.errorMessage ?? "stream failed";
+  // Refused before any answer: the host's words say it (with the server's, escaped).
+  if (!answering && message.content.length === 0) {
+    return message.errorMessage ? { ...event, error: { ...message, errorMessage: printableLines(message.errorMessage) } } : event;
+  }
+  const detail = printableLines(message.errorMessage ?? "stream failed");
   return { ...event, error: { ...message, content: [], errorMessage: await cutShort(detail, server) } };
 }
 

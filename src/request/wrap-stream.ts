@@ -2,6 +2,7 @@
 // wrapSimpleCompletionStreamFn for `infer model run`): make sure inferrs serves the selected
 // model, hold a lease for the whole stream, clean the payload, and turn inferrs' in-band
 // failures into errors OpenClaw can fail over on.
+import { printableLines } from "../cli/printable.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { InferrsCompat } from "../inferrs/discovery/model-entry.ts";
 import { LOCAL_AUTH_MARKER, PROVIDER_ID } from "../inferrs/defaults.ts";
@@ -84,7 +85,7 @@ function errorMessage(model: StreamModel, error: unknown): AssistantMessage {
       cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
     },
     stopReason: "error",
-    errorMessage: error instanceof Error ? error.message : String(error),
+    errorMessage: printableLines(error instanceof Error ? error.message : String(error)),
     timestamp: Date.now(),
   };
 }
