@@ -9,7 +9,7 @@ import { runtimeModelFor } from "./discovery/model-entry.ts";
 import type { ProviderPlugin, StreamFn } from "../host-types.ts";
 import { modelIdProblem } from "./model-id.ts";
 import { createOnboardingAuthMethod } from "./onboarding/auth-method.ts";
-import { createStreamWrapper, type RequestDeps } from "../request/wrap-stream.ts";
+import { createStreamWrapper, type RequestDeps } from "./request/stream.ts";
 import type { Supervisor } from "./pool/supervisor.ts";
 
 type Logger = { warn(message: string): void };
