@@ -17,9 +17,12 @@ export type PreparedRequest = {
   release(): void;
   /** The request is being sent; returns what to call when its first event arrives. */
   sending?(): () => void;
-  /** A refusal before any answer: resolves true (after waiting) to send the request again. */
-  retry?(errorMessage: string): Promise<boolean>;
+  /** Sends the request (`attempt`), again when the backend retries what its first event says. */
+  send?(attempt: () => Promise<Attempt>): Promise<Attempt>;
 };
+
+/** One sending of the request: its first event (undefined when the stream ended at once) and the rest. */
+export type Attempt = { first: StreamEvent | undefined; rest: AsyncIterator<StreamEvent> };
 
 export type RequestBackend<Config> = {
   providerId: string;
@@ -47,7 +50,7 @@ export function createBackendStreamWrapper<Config>(backend: RequestBackend<Confi
         const prepared = await backend.prepare(model, config, { onStatus });
         try {
           const streamFn = inner ?? (await backend.defaultStreamFn());
-          for (;;) {
+          const attempt = async (): Promise<Attempt> => {
             const arrived = prepared.sending?.();
             const source = await streamFn({ ...model, baseUrl: prepared.baseUrl }, context, {
               ...options,
@@ -57,14 +60,13 @@ export function createBackendStreamWrapper<Config>(backend: RequestBackend<Confi
                 return isRecord(patched) ? sanitizePayload(patched, prepared.payload) : patched;
               },
             });
-            const events = source[Symbol.asyncIterator]();
-            const first = await events.next();
+            const rest = source[Symbol.asyncIterator]();
+            const first = await rest.next();
             arrived?.();
-            const event = first.done ? undefined : first.value;
-            if (event?.type === "error" && event.error.content.length === 0 && (await prepared.retry?.(event.error.errorMessage ?? ""))) continue;
-            await relayEvents(replay(event, events), out, prepared.served);
-            return;
-          }
+            return { first: first.done ? undefined : first.value, rest };
+          };
+          const { first, rest } = prepared.send ? await prepared.send(attempt) : await attempt();
+          await relayEvents(replay(first, rest), out, prepared.served);
         } finally {
           prepared.release();
         }
