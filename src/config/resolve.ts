@@ -3,9 +3,10 @@
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
 import { CONFIG_PATH, ConfigError } from "./config-error.ts";
+import { isLoopbackHost } from "./loopback.ts";
 import { BASE_URL_PATTERN, PluginConfigSchema, type Device, type ModelOverride, type PluginConfigInput } from "./schema.ts";
 
-export { CONFIG_PATH, ConfigError };
+export { CONFIG_PATH, ConfigError, isLoopbackHost };
 
 export type ServiceConfig = {
   /** undefined = decide at start time (loopback base URL and a command that resolves). */
@@ -113,11 +114,6 @@ function parseBaseUrl(value: string): URL {
 /** A base URL as it may be printed: anything before an `@` in the authority is masked. */
 function withoutCredentials(value: string): string {
   return value.replace(/^([^/]*\/\/)?[^/?#]*@/, "$1<redacted>@");
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function describeError(error: ValueError): string {
