@@ -25,12 +25,14 @@ export async function probeVersion(origin: string, timeoutMs = PROBE_TIMEOUT_MS)
     return { kind: "down", reason: networkReason(error) };
   }
   const status = response.statusCode;
+  if (status !== 200) {
+    await response.body.dump().catch(() => undefined);
+    return { kind: "not-llmman", status };
+  }
   let body: { pid?: unknown; exe?: unknown; version?: unknown } | null;
   try {
-    if (status !== 200) throw new Error(`HTTP ${status}`);
     body = JSON.parse(await readCapped(response.body, MAX_VERSION_BYTES, () => new Error("oversized body")));
   } catch {
-    response.body.destroy();
     return { kind: "not-llmman", status };
   }
   if (typeof body !== "object" || body === null) return { kind: "not-llmman", status };
