@@ -4,6 +4,8 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { networkInterfaces } from "node:os";
+import type { LlmmanConfigInput } from "../src/config/schema.ts";
+import { resolveLlmmanConfig } from "../src/llmman/config.ts";
 import { daemonAddress, type DaemonConfig } from "../src/llmman/daemon/config.ts";
 import { parseLogLine } from "../src/llmman/daemon/log-lines.ts";
 import { LlmmanDaemons } from "../src/llmman/daemon/supervisor.ts";
@@ -22,12 +24,9 @@ afterEach(async () => {
 
 afterAll(() => removeTempDirs());
 
-function daemonConfig(baseUrl: string, service: Partial<DaemonConfig["service"]> = {}): DaemonConfig {
-  return {
-    baseUrl,
-    apiKey: undefined,
-    service: { autoStart: undefined, command: "llmman", args: [], env: {}, readyTimeoutMs: 30_000, idleStopMs: 0, ...service },
-  };
+/** The llmman section as the plugin resolves it. */
+function daemonConfig(baseUrl: string, service: NonNullable<LlmmanConfigInput["service"]> = {}): DaemonConfig {
+  return resolveLlmmanConfig({ baseUrl, service: { readyTimeoutMs: 30_000, ...service } });
 }
 
 function supervisor(env: NodeJS.ProcessEnv = process.env): { daemons: LlmmanDaemons; stateDir: string } {
@@ -77,15 +76,16 @@ describe("llmman's log lines", () => {
 
 describe("where the daemon answers", () => {
   test("LLMMAN_HOST comes from baseUrl, IPv6 hosts in brackets", () => {
-    expect(daemonAddress("http://127.0.0.1:17434/v1/")).toMatchObject({
+    const at = (baseUrl: string) => daemonAddress(daemonConfig(baseUrl));
+    expect(at("http://127.0.0.1:17434/v1/")).toMatchObject({
       baseUrl: "http://127.0.0.1:17434/v1",
       origin: "http://127.0.0.1:17434",
       bind: "127.0.0.1:17434",
       loopback: true,
     });
-    expect(daemonAddress("http://localhost:5000/v1").bind).toBe("localhost:5000");
-    expect(daemonAddress("http://[::1]:5000/v1")).toMatchObject({ bind: "[::1]:5000", loopback: true });
-    expect(daemonAddress("http://10.0.0.5:17434/v1").loopback).toBe(false);
+    expect(at("http://localhost:5000/v1").bind).toBe("localhost:5000");
+    expect(at("http://[::1]:5000/v1")).toMatchObject({ bind: "[::1]:5000", loopback: true });
+    expect(at("http://10.0.0.5:17434/v1").loopback).toBe(false);
   });
 
   test("/api/version is read as hostile input: only a 200 JSON object is llmman", async () => {

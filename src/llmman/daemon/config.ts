@@ -1,47 +1,16 @@
-// What the daemon supervisor reads of `plugins.entries.inferrs.config.llmman`, and where the daemon
-// answers: host, port and origin derived from baseUrl.
-import { CONFIG_PATH } from "../../config/config-error.ts";
-import { isLoopbackHost } from "../../config/loopback.ts";
+// What the daemon supervisor reads of the resolved `plugins.entries.inferrs.config.llmman` (types
+// only: this module is evaluated at plugin import, TypeBox is not), and LLMMAN_HOST from baseUrl.
+import type { ServerAddress } from "../../config/base-url.ts";
+import type { ResolvedLlmmanConfig } from "../config.ts";
 
-export const LLMMAN_CONFIG_PATH = `${CONFIG_PATH}.llmman`;
+export { LLMMAN_CONFIG_PATH } from "../../config/config-error.ts";
 
-export type DaemonConfig = {
-  /** e.g. http://127.0.0.1:17434/v1 */
-  baseUrl: string;
-  apiKey: string | undefined;
-  service: {
-    /** undefined = start it when baseUrl is loopback and the command resolves. */
-    autoStart: boolean | undefined;
-    command: string;
-    args: string[];
-    env: Record<string, string>;
-    readyTimeoutMs: number;
-    /** 0 = until OpenClaw exits. */
-    idleStopMs: number;
-  };
-};
+export type DaemonConfig = Pick<ResolvedLlmmanConfig, keyof ServerAddress | "apiKey" | "service">;
 
-export type DaemonAddress = {
-  /** baseUrl without a trailing slash: the key of one daemon. */
-  baseUrl: string;
-  origin: string;
-  host: string;
-  port: number;
-  loopback: boolean;
-  /** LLMMAN_HOST for a daemon we start there. */
-  bind: string;
-};
+/** Where one daemon answers (keyed by baseUrl), and the LLMMAN_HOST a daemon we start there gets. */
+export type DaemonAddress = ServerAddress & { bind: string };
 
-export function daemonAddress(baseUrl: string): DaemonAddress {
-  const url = new URL(baseUrl);
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-  return {
-    baseUrl: url.href.replace(/\/+$/, ""),
-    origin: url.origin,
-    host,
-    port,
-    loopback: isLoopbackHost(host),
-    bind: `${host.includes(":") ? `[${host}]` : host}:${port}`,
-  };
+export function daemonAddress(address: ServerAddress): DaemonAddress {
+  const { baseUrl, origin, host, port, loopback } = address;
+  return { baseUrl, origin, host, port, loopback, bind: `${host.includes(":") ? `[${host}]` : host}:${port}` };
 }

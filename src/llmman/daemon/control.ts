@@ -3,7 +3,8 @@
 // OpenClaw started (this process, another OpenClaw process, or a killed one), never the user's.
 import { stopRecordedServer } from "../../service/owned-servers.ts";
 import type { StartedBy } from "../../service/pid-record.ts";
-import { daemonAddress, type DaemonConfig } from "./config.ts";
+import type { ServerAddress } from "../../config/base-url.ts";
+import { daemonAddress } from "./config.ts";
 import { startedByText } from "./errors.ts";
 import { daemonOwner } from "./owner.ts";
 import type { LlmmanDaemons } from "./supervisor.ts";
@@ -24,8 +25,8 @@ export type DaemonReport = {
   uptimeSeconds: number | null;
 };
 
-export async function daemonReport(config: Pick<DaemonConfig, "baseUrl">, stateDir: string, daemons?: LlmmanDaemons): Promise<DaemonReport> {
-  const address = daemonAddress(config.baseUrl);
+export async function daemonReport(config: ServerAddress, stateDir: string, daemons?: LlmmanDaemons): Promise<DaemonReport> {
+  const address = daemonAddress(config);
   const answer = await probeVersion(address.origin);
   const owner = daemonOwner(stateDir, address, answer);
   const live = daemons?.status().daemons.find((daemon) => daemon.baseUrl === address.baseUrl);
@@ -46,11 +47,11 @@ export async function daemonReport(config: Pick<DaemonConfig, "baseUrl">, stateD
 
 /** Stops the daemon at baseUrl only if OpenClaw started it; says why not otherwise. */
 export async function stopStartedDaemon(
-  config: Pick<DaemonConfig, "baseUrl">,
+  config: ServerAddress,
   stateDir: string,
   daemons?: LlmmanDaemons,
 ): Promise<{ stopped: boolean; message: string }> {
-  const address = daemonAddress(config.baseUrl);
+  const address = daemonAddress(config);
   if (await daemons?.stopDaemon(address.baseUrl)) {
     return { stopped: true, message: `Stopped llmman on ${address.bind} (${startedByText({ startedBy: "this-openclaw" })}).` };
   }

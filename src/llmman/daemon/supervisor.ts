@@ -81,7 +81,7 @@ export class LlmmanDaemons {
 
   /** Makes sure a daemon answers at config.baseUrl, then holds a lease on it until release(). */
   async acquire(config: DaemonConfig, options: AcquireOptions = {}): Promise<DaemonLease> {
-    const address = daemonAddress(config.baseUrl);
+    const address = daemonAddress(config);
     const key = address.baseUrl;
     // Hot paths, no round trip: our own ready daemon, or one someone else runs, seen a moment ago.
     const own = this.daemons.get(key);
@@ -137,9 +137,9 @@ export class LlmmanDaemons {
     await Promise.all([...this.daemons.values()].map((daemon) => this.retire(daemon)));
   }
 
-  /** Stops the daemon at baseUrl if this process started it; false when it did not. */
+  /** Stops the daemon at baseUrl (as resolved: no trailing slash) if this process started it; false when it did not. */
   async stopDaemon(baseUrl: string): Promise<boolean> {
-    const daemon = this.daemons.get(daemonAddress(baseUrl).baseUrl);
+    const daemon = this.daemons.get(baseUrl);
     if (!daemon) return false;
     await this.retire(daemon);
     return true;
