@@ -289,3 +289,163 @@ describe("pulling and deleting", () => {
     await failing.stop();
   });
 });
+
+describe("loading", () => {
+  it("fails a load with llama-server's output tail in llmman's 500", async () => {
+    const emu = await startLlmmanEmulator({ models: ["docker.io/ai/qwen3.5:0.8b"], env: { LLMMAN_EMU_LOAD_FAIL: "out of memory" } });
+    const res = await post(emu, "/v1/chat/completions", { model: "qwen3.5:0.8b", messages: user("hi") });
+    expect(res.status).toBe(500);
+    const { error } = (await res.json()) as Json;
+    expect(error).toMatch(/^inference server on port \d+ exited before becoming ready: .*llama_model_load: error loading model: out of memory \| .*main: exiting due to model loading error$/);
+    expect(await psModels(emu)).toEqual([]);
+    await emu.stop();
+  });
+
+  it("cancels a cold load when the client disconnects, killing its llama-server", async () => {
+    const emu = await startLlmmanEmulator({ models: ["docker.io/ai/qwen3.5:0.8b"], env: { LLMMAN_EMU_LOAD_MS: "600000" } });
+    const ac = new AbortController();
+    const pending = post(emu, "/v1/chat/completions", { model: "qwen3.5:0.8b", messages: user("hi") }, { signal: ac.signal }).catch((e: unknown) => e);
+    const loading = await emu.waitForLog(/^\[llmman\] loading docker\.io\/ai\/qwen3\.5:0\.8b on port \d+$/);
+    await emu.waitForLog(/^main: loading model$/);
+    ac.abort();
+    await pending;
+    await portClosed(Number(loading.split(" ").pop()));
+    expect(await psModels(emu)).toEqual([]);
+    expect(emu.stderr()).not.toMatch(/ready on port/);
+    await emu.stop();
+  });
+
+  it("preloads `serve MODEL` and pins it (expires_at null), with LLMMAN_CONTEXT_LENGTH as the context", async () => {
+    const emu = await startLlmmanEmulator({ models: ["docker.io/ai/gemma4:e2b"], args: ["gemma4:e2b"], env: { LLMMAN_CONTEXT_LENGTH: "65536" } });
+    await emu.waitForLog(/^\[llmman\] docker\.io\/ai\/gemma4:e2b ready on port \d+$/);
+    const [ps] = await psModels(emu);
+    expect(ps).toMatchObject({ name: "docker.io/ai/gemma4:e2b", expires_at: null, context_length: 65536 });
+    await emu.stop();
+  });
+
+  it("logs a failed preload", async () => {
+    const emu = await startLlmmanEmulator({ models: [], args: ["nope"] });
+    await emu.waitForLog(/^\[llmman\] pre-load failed: pull failed: resolve: docker\.io\/ai\/nope:latest: /);
+    await emu.stop();
+  });
+});
+
+describe("lifecycle (v0.1.334)", () => {
+  it("unloads an idle model past its keep_alive when the reaper runs", async () => {
+    const emu = await startLlmmanEmulator({ models: ["docker.io/ai/qwen3.5:0.8b"], env: { LLMMAN_KEEP_ALIVE: "0", LLMMAN_EMU_REAP_MS: "50" } });
+    await (await post(emu, "/v1/chat/completions", { model: "qwen3.5:0.8b", messages: user("hi") })).json();
+    await emu.waitForLog(/^\[llmman\] unloading docker\.io\/ai\/qwen3\.5:0\.8b: idle past its keep_alive deadline$/);
+    expect(await psModels(emu)).toEqual([]);
+    await emu.stop();
+  });
+
+  it("evicts the least recently active idle model at LLMMAN_MAX_LOADED_MODELS, and 503s when every model is busy", async () => {
+    const emu = await startLlmmanEmulator({ env: { LLMMAN_MAX_LOADED_MODELS: "1", LLMMAN_EMU_TOKEN_DELAY_MS: "300" } });
+    await (await post(emu, "/api/generate", { model: "qwen3.5:0.8b" })).json();
+    await (await post(emu, "/api/generate", { model: "gemma4:e2b" })).json();
+    await emu.waitForLog(/^\[llmman\] evicting docker\.io\/ai\/qwen3\.5:0\.8b to free a loaded-model slot \(LLMMAN_MAX_LOADED_MODELS=1\)$/);
+    expect((await psModels(emu)).map((m) => m.name)).toEqual(["docker.io/ai/gemma4:e2b"]);
+    // A stream keeps gemma busy: the next model cannot get a slot.
+    const busy = await post(emu, "/v1/chat/completions", { model: "gemma4:e2b", stream: true, messages: user("hi") });
+    const reader = busy.body!.getReader();
+    await reader.read();
+    const refused = await post(emu, "/v1/chat/completions", { model: "qwen3.5:0.8b", messages: user("hi") });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toEqual({ error: "max loaded models (1) reached, and every loaded model is busy — try again" });
+    await reader.cancel();
+    await emu.stop();
+  });
+});
+
+describe("signals", () => {
+  it("shuts down on SIGTERM after the in-flight stream completes, killing its llama-servers, exit 0", async () => {
+    const emu = await startLlmmanEmulator({ models: ["docker.io/ai/qwen3.5:0.8b"], env: { LLMMAN_EMU_TOKEN_DELAY_MS: "40" } });
+    const res = await post(emu, "/v1/chat/completions", { model: "qwen3.5:0.8b", stream: true, messages: user("What is 2 + 2?") });
+    const [ps] = await psModels(emu);
+    const text = res.text();
+    const exit = emu.signal("SIGTERM");
+    await emu.waitForLog(/^llmman serve shutting down$/);
+    expect(sseData(await text).pop()).toBe("[DONE]");
+    expect(await exit).toEqual({ code: 0, signal: null });
+    await gone(ps.pid);
+    await emu.stop();
+  });
+
+  it("ignores SIGTERM with LLMMAN_EMU_IGNORE_SIGTERM=1 (only SIGKILL ends it)", async () => {
+    const emu = await startLlmmanEmulator({ models: [], env: { LLMMAN_EMU_IGNORE_SIGTERM: "1" } });
+    process.kill(emu.pid, "SIGTERM");
+    await emu.waitForLog(/^\[llmman-emulator\] SIGTERM ignored$/);
+    expect((await fetch(`${emu.baseUrl}/api/version`)).status).toBe(200);
+    expect(await emu.signal("SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
+    await emu.stop();
+  });
+
+  it("leaves no llama-server behind when the daemon is SIGKILLed", async () => {
+    const emu = await startLlmmanEmulator({ models: ["docker.io/ai/qwen3.5:0.8b"] });
+    await (await post(emu, "/api/generate", { model: "qwen3.5:0.8b" })).json();
+    const [ps] = await psModels(emu);
+    expect(isAlive(ps.pid)).toBe(true);
+    await emu.signal("SIGKILL");
+    await gone(ps.pid);
+    await emu.stop();
+  });
+});
+
+describe("startup", () => {
+  it("does not bind during the llama-server download, and exits 1 when the port is taken", async () => {
+    const first = await startLlmmanEmulator({ models: [] });
+    const second = await startLlmmanEmulator({ models: [], port: first.port, env: { LLMMAN_EMU_DOWNLOAD_MS: "200" }, wait: "none" });
+    await second.waitForLog(/^\[llmman\] downloading llama-server \(CPU\) b6500: /);
+    expect(await second.exited).toEqual({ code: 1, signal: null });
+    const lines = second.stderr().trimEnd().split("\n");
+    expect(lines[lines.length - 2]).toMatch(/^\[llmman\] using downloaded llama-server/);
+    expect(lines[lines.length - 1]).toBe(`Error: bind 127.0.0.1:${first.port}: Address already in use (os error 98)`);
+    await second.stop();
+    await first.stop();
+  });
+
+  it("prints the version of each emulated build", async () => {
+    expect((await run(llmmanBin, ["--version"])).stdout).toBe("llmman 0.1.334 (22b6d73)\n");
+    expect((await run(llmmanBin, ["--version"], { env: { ...process.env, LLMMAN_EMU_VERSION: "485d055" } })).stdout).toBe("llmman 0.1.0 (485d055)\n");
+  });
+});
+
+describe("llmman 485d055 (LLMMAN_EMU_VERSION=485d055)", () => {
+  let emu: LlmmanEmulator;
+
+  beforeAll(async () => {
+    emu = await startLlmmanEmulator({ env: { LLMMAN_EMU_VERSION: "485d055", LLMMAN_KEEP_ALIVE: "0", LLMMAN_EMU_REAP_MS: "20" }, args: ["--ctx-size", "32768"] });
+  });
+
+  it("reports 0.1.0 (485d055) and has no /llmman/node", async () => {
+    expect(((await (await fetch(`${emu.baseUrl}/api/version`)).json()) as Json).version).toBe("0.1.0 (485d055)");
+    expect((await fetch(`${emu.baseUrl}/llmman/node`)).status).toBe(404);
+  });
+
+  it("shows the old shape without capabilities, and 500 for a missing model", async () => {
+    const body = (await (await post(emu, "/api/show", { model: "qwen3.5:0.8b" })).json()) as Json;
+    expect(Object.keys(body)).toEqual(["model_info", "details"]);
+    expect(Object.keys(body.model_info)).toEqual(["digest", "size"]);
+    expect(body.details).toEqual({ format: "gguf", family: "", parameter_size: "", quantization_level: "" });
+    const missing = await post(emu, "/api/show", { model: "nope" });
+    expect(missing.status).toBe(500);
+    expect(await missing.json()).toEqual({ error: "model not found: docker.io/ai/nope:latest" });
+    const noType = await fetch(`${emu.baseUrl}/api/show`, { method: "POST", body: '{"model":"x"}' });
+    expect(noType.status).toBe(415);
+  });
+
+  it("passes --ctx-size to every llama-server, lists /api/ps without expires_at, and never reaps", async () => {
+    await (await post(emu, "/v1/chat/completions", { model: "qwen3.5:0.8b", messages: user("hi") })).json();
+    const [ps] = await psModels(emu);
+    expect(Object.keys(ps)).toEqual(["name", "model", "digest", "size", "size_vram", "pid", "port", "processor", "context_length", "started_at"]);
+    expect(ps.context_length).toBe(32768);
+    expect(emu.stderr()).not.toMatch(/unloading/);
+  });
+
+  it("answers every llmman error with 500, and a single success line for a stored model's pull", async () => {
+    const busy = await post(emu, "/v1/chat/completions", { model: "llmman.provider/openai/gpt-5.6-luna", messages: user("hi") });
+    expect(busy.status).toBe(500);
+    expect(((await busy.json()) as Json).error).toMatch(/^pull failed: /);
+    expect(await (await post(emu, "/api/pull", { model: "qwen3.5:0.8b" })).text()).toBe('{"status":"success"}\n');
+  });
+});

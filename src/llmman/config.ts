@@ -2,11 +2,11 @@
 // defaults filled in, the base URL's address derived, and the checks the schema cannot say.
 import { Value } from "@sinclair/typebox/value";
 import { refuseRemoteAutoStart, serverAddressOf, type BaseUrlKeys, type ServerAddress } from "../config/base-url.ts";
-import { CONFIG_PATH, ConfigError } from "../config/config-error.ts";
+import { ConfigError, LLMMAN_CONFIG_PATH } from "../config/config-error.ts";
 import { LlmmanConfigSchema, type LlmmanConfigInput, type LlmmanModelOverride } from "../config/schema.ts";
 import { modelIdProblem, parseModelRef } from "./model-id.ts";
 
-export const LLMMAN_CONFIG_PATH = `${CONFIG_PATH}.llmman`;
+export { LLMMAN_CONFIG_PATH };
 
 export type LlmmanServiceConfig = {
   /** undefined = decide at start time (loopback base URL and a command that resolves). */

@@ -1,6 +1,7 @@
 // A record of the server this OpenClaw process started, kept in the OpenClaw state dir, so that a
 // later run can stop a server left behind by an OpenClaw that was killed (no orphan survives), and
-// tell a server another OpenClaw process runs from one the user runs. One record per port.
+// tell a server another OpenClaw process runs from one the user runs. One record per kind and port
+// (`server-<port>.json`: an inferrs server; `llmman-<port>.json`: an llmman daemon).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -14,7 +15,13 @@ export type PidRecord = {
   command: string;
   /** The argv after the command, exactly as spawned. */
   args: string[];
+  /**
+   * Environment entries that pin the server to its port when its argv does not (llmman's
+   * LLMMAN_HOST); without them, the argv must hold `--port <port>`.
+   */
+  env?: Record<string, string>;
   port: number;
+  /** The model it serves; empty for a daemon that serves many (llmman). */
   model: string;
   /** Date.now() at spawn, for uptime. */
   startedAt: number;
@@ -39,12 +46,15 @@ function recordsDir(dir: string): string {
   return join(dir, "plugins", "inferrs");
 }
 
-export function recordPath(dir: string, port: number): string {
-  return join(recordsDir(dir), `server-${port}.json`);
+/** What a record is for: `server` (inferrs) or `llmman` (the llmman daemon). */
+export type RecordKind = "server" | "llmman";
+
+export function recordPath(dir: string, port: number, kind: RecordKind = "server"): string {
+  return join(recordsDir(dir), `${kind}-${port}.json`);
 }
 
-/** Every record in the state dir (one per port), with its file. */
-export function listRecords(dir: string): Array<{ file: string; record: PidRecord }> {
+/** Every record of one kind in the state dir (one per port), with its file. */
+export function listRecords(dir: string, kind: RecordKind = "server"): Array<{ file: string; record: PidRecord }> {
   let names: string[];
   try {
     names = readdirSync(recordsDir(dir));
@@ -52,7 +62,7 @@ export function listRecords(dir: string): Array<{ file: string; record: PidRecor
     return [];
   }
   return names
-    .filter((name) => /^server-\d+\.json$/.test(name))
+    .filter((name) => name.startsWith(`${kind}-`) && /^[a-z]+-\d+\.json$/.test(name))
     .map((name) => join(recordsDir(dir), name))
     .flatMap((file) => {
       const record = readRecord(file);
@@ -119,16 +129,36 @@ export function processStartTime(pid: number): string | undefined {
 
 /**
  * The pid still runs the very server we recorded: alive, same kernel start time (pid reuse), and a
- * command line that ends with the recorded argv, so `serve` on the recorded port. A wrapper script
- * that execs something else (as the emulator's shim execs node) keeps the pid, the start time and
- * the arguments.
+ * command line that ends with the recorded argv, so `serve` on the recorded port (`--port` in the
+ * argv, or the recorded environment entries). A wrapper script that execs something else (as the
+ * emulators' shims exec node) keeps the pid, the start time, the arguments and the environment.
  */
 export function matchesRecord(record: PidRecord): boolean {
   if (!record.processStart || !Array.isArray(record.args) || !isAlive(record.pid)) return false;
   if (processStartTime(record.pid) !== record.processStart) return false;
-  const portIndex = record.args.indexOf("--port");
-  if (record.args[0] !== "serve" || portIndex < 0 || record.args[portIndex + 1] !== String(record.port)) return false;
+  if (record.args[0] !== "serve") return false;
+  if (record.env === undefined) {
+    const portIndex = record.args.indexOf("--port");
+    if (portIndex < 0 || record.args[portIndex + 1] !== String(record.port)) return false;
+  } else if (Object.keys(record.env).length === 0 || !hasEnv(record.pid, record.env)) {
+    return false;
+  }
   return endsWithArgs(record.pid, record.args);
+}
+
+function hasEnv(pid: number, entries: Record<string, string>): boolean {
+  let environ: string[];
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+  } catch {
+    try {
+      // No /proc (macOS): `ps eww` prints the environment after the command line.
+      environ = execFileSync("ps", ["eww", "-o", "command=", "-p", String(pid)], { encoding: "utf8" }).trim().split(" ");
+    } catch {
+      return false;
+    }
+  }
+  return Object.entries(entries).every(([key, value]) => environ.includes(`${key}=${value}`));
 }
 
 function endsWithArgs(pid: number, args: string[]): boolean {

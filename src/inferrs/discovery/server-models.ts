@@ -2,7 +2,7 @@
 // bad entries are dropped with a warning, never a crash or a hang. undici is loaded on the first
 // request, not at plugin import.
 import { MAX_LISTED_MODELS, MAX_MODELS_BODY_BYTES } from "../defaults.ts";
-import { bearerHeaders, readCapped } from "../../http.ts";
+import { bearerHeaders, networkReason, readCapped } from "../../http.ts";
 
 export type ServerModels = {
   ids: string[];
@@ -54,14 +54,6 @@ export async function fetchServerModels(
     throw new DiscoveryError("unreachable", `cannot reach inferrs at ${url} (${networkReason(error)})`);
   }
   return parseModelList(body, url);
-}
-
-
-export function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } })?.cause;
-  const code = (error as { code?: string })?.code ?? cause?.code;
-  if (code === "ECONNREFUSED") return "connection refused";
-  return code ?? (error instanceof Error ? error.message : String(error));
 }
 
 /** Parses an OpenAI `{"object":"list","data":[...]}` body; keeps every valid, unique id. */

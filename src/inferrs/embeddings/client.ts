@@ -1,7 +1,7 @@
 // One POST {baseUrl}/embeddings to inferrs (../shared/inferrs-api.md §7, §15), with a defensive
 // parser: the answer must hold one finite vector per input, all of one width, or it is refused.
 import { MAX_EMBEDDINGS_BODY_BYTES } from "../defaults.ts";
-import { networkReason } from "../discovery/server-models.ts";
+import { networkReason } from "../../http.ts";
 import { bearerHeaders, readCapped } from "../../http.ts";
 
 /** inferrs answered with an error status; `detail` is its own `{"error": …}` text. */
