@@ -1,6 +1,6 @@
 // The `inferrs` provider: live catalog, dynamic models for any id, key-less auth, onboarding and
 // the supervised request path.
-import { resolveConfigIfLoaded, resolveConfigLazily } from "../config/load.ts";
+import { entryConfig, resolveConfigIfLoaded, resolveConfigLazily } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { API, API_KEY_ENV_VAR, LOCAL_AUTH_MARKER, PROVIDER_ID, PROVIDER_LABEL } from "./defaults.ts";
 import { discoverModels } from "./discovery/catalog.ts";
@@ -21,12 +21,6 @@ export type ProviderDeps = {
   logger: Logger;
   emitStatus?: RequestDeps["emitStatus"];
 };
-
-/** Hooks get the live host config: read our entry from it so edits apply without a restart. */
-function entryConfig(hostConfig: unknown, pluginConfig: unknown): unknown {
-  const entries = (hostConfig as { plugins?: { entries?: Record<string, { config?: unknown }> } })?.plugins?.entries;
-  return entries?.[PROVIDER_ID]?.config ?? pluginConfig;
-}
 
 export function configLoader(pluginConfig: unknown): (hostConfig: unknown) => Promise<ResolvedConfig> {
   return (hostConfig) => resolveConfigLazily(entryConfig(hostConfig, pluginConfig));

@@ -94,12 +94,6 @@ function canonicalOverrides(models: Record<string, LlmmanModelOverride>): Record
   return byRef;
 }
 
-/** The override for a model id in any spelling (short or fully qualified). */
-export function modelOverride(config: Pick<ResolvedLlmmanConfig, "models">, id: string): LlmmanModelOverride | undefined {
-  const parsed = parseModelRef(id);
-  return config.models[parsed.kind === "local" ? parsed.ref : id];
-}
-
 function contextCeiling(service: LlmmanServiceConfig): number | undefined {
   const fromEnv = service.env.LLMMAN_CONTEXT_LENGTH;
   if (fromEnv !== undefined) return tokens(fromEnv, `${LLMMAN_CONFIG_PATH}.service.env.LLMMAN_CONTEXT_LENGTH`);

@@ -28,7 +28,7 @@ export type RequestBackend<Config> = {
   providerId: string;
   /** The plugin config as of this request (reads the host config, so edits apply at once). */
   loadConfig: (hostConfig: unknown) => Config | Promise<Config>;
-  prepare(model: StreamModel, config: Config, options: { onStatus?: (status: object) => void }): Promise<PreparedRequest>;
+  prepare(model: StreamModel, config: Config, options: { onStatus?: (status: object) => void; signal?: AbortSignal }): Promise<PreparedRequest>;
   /** The host's default transport, for when the host passes none. */
   defaultStreamFn: () => Promise<StreamFn>;
   /** Progress for the run that waits (gateway: `inferrs.status` agent events). */
@@ -47,7 +47,7 @@ export function createBackendStreamWrapper<Config>(backend: RequestBackend<Confi
         const runId = (options as { requestId?: string } | undefined)?.requestId?.split(":")[0];
         const emit = backend.emitStatus;
         const onStatus = runId && emit ? (status: object) => emit(runId, status) : undefined;
-        const prepared = await backend.prepare(model, config, { onStatus });
+        const prepared = await backend.prepare(model, config, { onStatus, signal: options?.signal });
         try {
           const streamFn = inner ?? (await backend.defaultStreamFn());
           const attempt = async (): Promise<Attempt> => {

@@ -2,13 +2,15 @@
 // and context, minus embedding-only models; with the daemon down and on-demand start possible,
 // what its store holds. Plus every model named in the plugin config.
 import { LlmmanApiError } from "../api.ts";
-import { LLMMAN_CONFIG_PATH, type ResolvedLlmmanConfig } from "../config.ts";
+import { LLMMAN_CONFIG_PATH } from "../../config/config-error.ts";
+import type { ResolvedLlmmanConfig } from "../config.ts";
 import { SHOW_CONCURRENCY } from "../defaults.ts";
 import { parseModelRef, storedRefOf } from "../model-id.ts";
 import { listModels, runningContexts, showModel, type ShownModel } from "./daemon.ts";
 import { apiTarget, rememberFacts } from "./facts.ts";
 import { llmmanModelEntry, type LlmmanModelEntry, type ModelFacts } from "./model-entry.ts";
 import { listStoredModels, storeDir } from "./store.ts";
+import { rememberListing } from "../request/stored.ts";
 
 export type LlmmanDiscovery = {
   models: LlmmanModelEntry[];
@@ -37,6 +39,7 @@ export async function discoverLlmmanModels(config: ResolvedLlmmanConfig, env: No
   try {
     const [listed, running] = await Promise.all([listModels(target, options.signal), runningContexts(target, options.signal)]);
     reachable = true;
+    rememberListing(config.origin, listed.models);
     warnings.push(...listed.warnings);
     const shown = await mapLimit(listed.models, SHOW_CONCURRENCY, (model) => showModel(target, model.id, options.signal).catch(() => undefined));
     ids = [];

@@ -1,6 +1,8 @@
 // A llmman model id plus what the daemon (or its store) says about it → a full OpenClaw model entry.
 import type { InputKind } from "../../config/schema.ts";
-import { modelOverride, type ResolvedLlmmanConfig } from "../config.ts";
+import type { LlmmanModelOverride } from "../../config/schema.ts";
+import type { ResolvedLlmmanConfig } from "../config.ts";
+import { parseModelRef } from "../model-id.ts";
 import {
   LLMMAN_COMPAT,
   LLMMAN_DEFAULT_CONTEXT,
@@ -46,6 +48,12 @@ export function contextWindowOf(facts: ModelFacts | undefined, config: Pick<Reso
   if (facts?.liveContext) return facts.liveContext;
   if (facts?.trainedContext) return Math.min(facts.trainedContext, config.contextLength ?? LLMMAN_DEFAULT_CONTEXT);
   return config.contextLength ?? LLMMAN_FALLBACK_CONTEXT;
+}
+
+/** The override for a model id in any spelling (short or fully qualified). */
+export function modelOverride(config: Pick<ResolvedLlmmanConfig, "models">, id: string): LlmmanModelOverride | undefined {
+  const parsed = parseModelRef(id);
+  return config.models[parsed.kind === "local" ? parsed.ref : id];
 }
 
 export function llmmanModelEntry(id: string, facts: ModelFacts | undefined, config: ResolvedLlmmanConfig): LlmmanModelEntry {
