@@ -51,7 +51,7 @@ describe("llmman discovery", () => {
     expect(models["docker.io/ai/gemma4:e2b"]!.compat).not.toHaveProperty("thinkingFormat");
     expect(models["hf.co/unsloth/Qwen3.5-0.8B-GGUF:latest"]).toMatchObject({ input: ["text", "image"], reasoning: true });
     // Nothing was loaded, pulled or generated.
-    const paths = emu.requests().filter((entry) => entry.type === "request").map((entry) => entry.path);
+    const paths = emu.requests().filter((entry) => entry.event === "request").map((entry) => entry.path);
     expect(paths.filter((path) => !["/v1/models", "/api/ps", "/api/show"].includes(path))).toEqual([]);
   });
 

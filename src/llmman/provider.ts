@@ -8,6 +8,7 @@ import { LLMMAN_API_KEY_ENV_VAR, LLMMAN_AUTH_PLACEHOLDER, LLMMAN_PROVIDER_ID, LL
 import { discoverLlmmanModels } from "./discovery/catalog.ts";
 import { knownFacts, lookUpFacts } from "./discovery/facts.ts";
 import { llmmanRuntimeModel } from "./discovery/model-entry.ts";
+import { blockIdFor, handWrittenBlock, withBlockBaseUrl } from "./hand-written.ts";
 import { modelIdProblem } from "./model-id.ts";
 import { createLlmmanStreamWrapper, type LlmmanRequestDeps } from "./request/stream.ts";
 
@@ -19,8 +20,15 @@ export type LlmmanProviderDeps = {
   emitStatus?: LlmmanRequestDeps["emitStatus"];
 };
 
-export function llmmanConfigLoader(pluginConfig: unknown): (hostConfig: unknown) => Promise<ResolvedLlmmanConfig> {
-  return async (hostConfig) => (await resolveConfigLazily(entryConfig(hostConfig, pluginConfig))).llmman;
+/** The llmman config of a request: `hostManaged` when OpenClaw's own localService runs the daemon. */
+export type LlmmanRequestConfig = ResolvedLlmmanConfig & { hostManaged: boolean };
+
+export function llmmanConfigLoader(pluginConfig: unknown): (hostConfig: unknown) => Promise<LlmmanRequestConfig> {
+  return async (hostConfig) => {
+    const block = handWrittenBlock(hostConfig);
+    const resolved = await resolveConfigLazily(withBlockBaseUrl(entryConfig(hostConfig, pluginConfig), block));
+    return { ...resolved.llmman, hostManaged: block?.localService === true };
+  };
 }
 
 export function createLlmmanProvider(deps: LlmmanProviderDeps): ProviderPlugin {
@@ -51,14 +59,16 @@ export function createLlmmanProvider(deps: LlmmanProviderDeps): ProviderPlugin {
         const configured = typeof entry === "object" && entry !== null && "llmman" in entry;
         const discovery = await discoverLlmmanModels(config, ctx.env, { configured, signal: ctx.signal });
         for (const warning of discovery.warnings) deps.logger.warn(`llmman: ${warning}`);
-        return { provider: { baseUrl: config.baseUrl, api: "openai-completions", models: discovery.models } };
+        const block = handWrittenBlock(ctx.config);
+        const models = discovery.models.map((model) => ({ ...model, id: blockIdFor(model.id, block) }));
+        return { provider: { baseUrl: config.baseUrl, api: "openai-completions", models } };
       },
     },
     // Sync hook: undefined until the config validator is loaded; the host then calls
     // prepareDynamicModel, which loads it (and looks the model up), and asks again.
     resolveDynamicModel: (ctx: ModelContext) => {
       if (ctx.provider !== LLMMAN_PROVIDER_ID) return undefined;
-      const config = resolveConfigIfLoaded(entryConfig(ctx.config, deps.pluginConfig))?.llmman;
+      const config = resolveConfigIfLoaded(withBlockBaseUrl(entryConfig(ctx.config, deps.pluginConfig), handWrittenBlock(ctx.config)))?.llmman;
       if (!config) return undefined;
       checked(ctx.modelId);
       return llmmanRuntimeModel(ctx.modelId, knownFacts(config, ctx.modelId), config);

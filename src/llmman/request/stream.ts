@@ -5,7 +5,7 @@
 // load whose client disconnects.
 import type { StreamFn, WrapStreamFn } from "../../host-types.ts";
 import { createBackendStreamWrapper, type Attempt } from "../../request/wrap-stream.ts";
-import type { ResolvedLlmmanConfig } from "../config.ts";
+import type { LlmmanRequestConfig } from "../provider.ts";
 import type { LlmmanDaemons } from "../daemon/supervisor.ts";
 import { LLMMAN_PROVIDER_ID } from "../defaults.ts";
 import type { LlmmanCompat } from "../discovery/model-entry.ts";
@@ -19,7 +19,7 @@ import { watchFirstEvent } from "./waiting.ts";
 
 export type LlmmanRequestDeps = {
   daemons: Pick<LlmmanDaemons, "acquire">;
-  loadConfig: (hostConfig: unknown) => Promise<ResolvedLlmmanConfig>;
+  loadConfig: (hostConfig: unknown) => Promise<LlmmanRequestConfig>;
   defaultStreamFn: () => Promise<StreamFn>;
   logger: { info(message: string): void };
   emitStatus?: (runId: string, status: object) => void;
@@ -28,8 +28,11 @@ export type LlmmanRequestDeps = {
 
 class BusyError extends Error {}
 
+/** No lease of ours: the host's localService holds the daemon; llmman pulls a missing model itself. */
+const HOST_MANAGED = { baseUrl: "", ownedByUs: false, onLog: () => () => undefined, release: () => undefined };
+
 export function createLlmmanStreamWrapper(deps: LlmmanRequestDeps): WrapStreamFn {
-  return createBackendStreamWrapper<ResolvedLlmmanConfig>({
+  return createBackendStreamWrapper<LlmmanRequestConfig>({
     providerId: LLMMAN_PROVIDER_ID,
     loadConfig: deps.loadConfig,
     defaultStreamFn: deps.defaultStreamFn,
@@ -44,19 +47,23 @@ export function createLlmmanStreamWrapper(deps: LlmmanRequestDeps): WrapStreamFn
         deps.logger.info(status.message);
         onStatus?.(status);
       };
-      const lease = await deps.daemons.acquire(config, {
-        signal: within,
-        onProgress: (progress) =>
-          sink({ provider: "llmman", phase: "daemon", model: model.id, message: `llmman: ${progress.message}`, elapsedMs: Date.now() - started }),
-      });
+      // OpenClaw's own localService (a hand-written block) starts the daemon inside its transport.
+      const lease = config.hostManaged
+        ? HOST_MANAGED
+        : await deps.daemons.acquire(config, {
+            signal: within,
+            onProgress: (progress) =>
+              sink({ provider: "llmman", phase: "daemon", model: model.id, message: `llmman: ${progress.message}`, elapsedMs: Date.now() - started }),
+          });
       const apiKey = bearerFor(config, deps.env);
-      const origin = new URL(lease.baseUrl).origin;
+      const baseUrl = config.hostManaged ? (model.baseUrl ?? config.baseUrl) : lease.baseUrl;
+      const origin = new URL(baseUrl).origin;
       // Hybrid and provider refs are never pulled or pre-loaded: llmman routes them itself.
       const parsed = parseModelRef(model.id);
       const ref = storedRefOf(parsed);
       let loaded: boolean | undefined;
       try {
-        if (parsed.kind === "local") {
+        if (parsed.kind === "local" && !config.hostManaged) {
           loaded = knownLoaded(origin, parsed.ref) ?? (await freshListing({ origin, apiKey, timeoutMs: config.discoveryTimeoutMs }, parsed.ref, within));
           if (loaded === undefined) {
             await pullModel({ origin, apiKey, signal: within }, parsed.ref, sink);
@@ -68,7 +75,7 @@ export function createLlmmanStreamWrapper(deps: LlmmanRequestDeps): WrapStreamFn
         throw error;
       }
       return {
-        baseUrl: lease.baseUrl,
+        baseUrl,
         apiKey,
         payload: { tools: (model.compat as LlmmanCompat | undefined)?.supportsTools !== false, contentParts: true, streamUsage: true },
         served: {
