@@ -34,6 +34,7 @@ function useLlmman(extra: Json = {}, env: Record<string, string> = {}): void {
   host.setPluginConfig({
     llmman: {
       baseUrl: `http://127.0.0.1:${port}/v1`,
+      discoveryTimeoutMs: 30000, // the machine may be loaded
       service: {
         command: llmmanBin,
         env: {

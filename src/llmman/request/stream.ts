@@ -64,7 +64,7 @@ export function createLlmmanStreamWrapper(deps: LlmmanRequestDeps): WrapStreamFn
       let loaded: boolean | undefined;
       try {
         if (parsed.kind === "local" && !config.hostManaged) {
-          loaded = knownLoaded(origin, parsed.ref) ?? (await freshListing({ origin, apiKey, timeoutMs: config.discoveryTimeoutMs }, parsed.ref, within));
+          loaded = knownLoaded(origin, parsed.ref) ?? (await freshListing({ origin, apiKey, timeoutMs: config.requestTimeoutMs }, parsed.ref, within));
           if (loaded === undefined) {
             await pullModel({ origin, apiKey, signal: within }, parsed.ref, sink);
             markStored(origin, parsed.ref, false);
