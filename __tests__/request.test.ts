@@ -2,7 +2,7 @@ import { resolveConfig } from "../src/config/resolve.ts";
 import type { AssistantMessage, StreamEvent, StreamFn, StreamModel } from "../src/host-types.ts";
 import { EventChannel } from "../src/request/event-channel.ts";
 import { sanitizePayload } from "../src/request/sanitize-payload.ts";
-import { createStreamWrapper } from "../src/request/wrap-stream.ts";
+import { createStreamWrapper } from "../src/inferrs/request/stream.ts";
 import { Supervisor } from "../src/inferrs/pool/supervisor.ts";
 
 describe("payload hygiene", () => {

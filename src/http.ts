@@ -23,3 +23,11 @@ export async function readCapped(
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+/** Why a request reached nothing, in a few words ("connection refused", "ETIMEDOUT"). */
+export function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } })?.cause;
+  const code = (error as { code?: string })?.code ?? cause?.code;
+  if (code === "ECONNREFUSED") return "connection refused";
+  return code ?? (error instanceof Error ? error.message : String(error));
+}

@@ -7,7 +7,7 @@ import { resolveConfig } from "../../src/config/resolve.ts";
 import type { StreamContext, StreamFn, StreamModel, WrapStreamFn } from "../../src/host-types.ts";
 import { configLoader } from "../../src/inferrs/provider.ts";
 import { EventChannel } from "../../src/request/event-channel.ts";
-import { createStreamWrapper } from "../../src/request/wrap-stream.ts";
+import { createStreamWrapper } from "../../src/inferrs/request/stream.ts";
 import { Supervisor } from "../../src/inferrs/pool/supervisor.ts";
 import { seedHfCache } from "../../tools/emulator/hf-cache.ts";
 import { inferrsBin } from "../../tools/openclaw-host.ts";

@@ -9,7 +9,7 @@ import { runtimeModelFor } from "../../src/inferrs/discovery/model-entry.ts";
 import { fetchServerModels } from "../../src/inferrs/discovery/server-models.ts";
 import type { StreamContext, StreamEvent, StreamFn, StreamModel, WrapStreamFn } from "../../src/host-types.ts";
 import { configLoader } from "../../src/inferrs/provider.ts";
-import { createStreamWrapper } from "../../src/request/wrap-stream.ts";
+import { createStreamWrapper } from "../../src/inferrs/request/stream.ts";
 import { probeHealth, probeServer } from "../../src/inferrs/server/probe.ts";
 import { Supervisor } from "../../src/inferrs/pool/supervisor.ts";
 import { seedHfCache } from "../../tools/emulator/hf-cache.ts";

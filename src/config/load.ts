@@ -4,6 +4,9 @@ import type { ResolvedConfig } from "./resolve.ts";
 
 type ConfigModule = typeof import("./resolve.ts");
 
+/** The plugin's id: its config is `plugins.entries.inferrs.config`, whichever provider reads it. */
+const PLUGIN_ID = "inferrs";
+
 let loaded: ConfigModule | undefined;
 let loading: Promise<ConfigModule> | undefined;
 
@@ -26,4 +29,10 @@ export function resolveConfigIfLoaded(raw: unknown): ResolvedConfig | undefined 
     return undefined;
   }
   return loaded.resolveConfig(raw);
+}
+
+/** Hooks get the live host config: read the plugin's entry from it so edits apply without a restart. */
+export function entryConfig(hostConfig: unknown, pluginConfig: unknown): unknown {
+  const entries = (hostConfig as { plugins?: { entries?: Record<string, { config?: unknown }> } })?.plugins?.entries;
+  return entries?.[PLUGIN_ID]?.config ?? pluginConfig;
 }

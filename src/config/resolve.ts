@@ -3,11 +3,13 @@
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
 import { CONFIG_PATH, ConfigError } from "./config-error.ts";
-import { BASE_URL_PATTERN, PluginConfigSchema, type Device, type ModelOverride, type PluginConfigInput } from "./schema.ts";
+import { LLMMAN_BASE_URL_KEYS, resolveLlmmanConfig, type ResolvedLlmmanConfig } from "../llmman/config.ts";
+import { refuseRemoteAutoStart, serverAddressOf, type BaseUrlKeys } from "./base-url.ts";
+import { PluginConfigSchema, type Device, type ModelOverride, type PluginConfigInput } from "./schema.ts";
 import { keyRuleOf, ruleOf } from "./schema-types.ts";
-import { printableUrl } from "./printable-url.ts";
 
 export { CONFIG_PATH, ConfigError };
+export type { ResolvedLlmmanConfig };
 
 export type ServiceConfig = {
   /** undefined = decide at start time (loopback base URL and a command that resolves). */
@@ -36,13 +38,24 @@ export type ResolvedConfig = {
   service: ServiceConfig;
   /** Memory search's embedding requests. */
   embeddings: { timeoutMs: number };
+  /** The llmman provider's settings (`llmman.*`), defaults filled in when the section is absent. */
+  llmman: ResolvedLlmmanConfig;
+};
+
+const INFERRS_BASE_URL_KEYS: BaseUrlKeys = {
+  baseUrlKey: `${CONFIG_PATH}.baseUrl`,
+  apiKeyKey: `${CONFIG_PATH}.apiKey`,
+  server: "inferrs",
+  example: "http://127.0.0.1:8080/v1",
 };
 
 export function resolveConfig(raw: unknown): ResolvedConfig {
   const input = raw ?? {};
   const baseUrl = (input as { baseUrl?: unknown }).baseUrl;
   // Before the schema: its pattern error would say less, and quote a password or a query.
-  if (typeof baseUrl === "string") parseBaseUrl(baseUrl);
+  if (typeof baseUrl === "string") serverAddressOf(baseUrl, INFERRS_BASE_URL_KEYS);
+  const llmmanBaseUrl = (input as { llmman?: { baseUrl?: unknown } }).llmman?.baseUrl;
+  if (typeof llmmanBaseUrl === "string") serverAddressOf(llmmanBaseUrl, LLMMAN_BASE_URL_KEYS);
   const firstError = Value.Errors(PluginConfigSchema, input).First();
   if (firstError) throw new ConfigError(describeError(firstError));
   const config = Value.Default(PluginConfigSchema, Value.Clone(input)) as PluginConfigInput;
@@ -50,20 +63,10 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
     NonNullable<PluginConfigInput["service"]>
   >;
   const embeddings = Value.Default(EmbeddingsDefaults, Value.Clone(config.embeddings ?? {})) as { timeoutMs: number };
-  const url = parseBaseUrl(config.baseUrl!);
-  const loopback = isLoopbackHost(url.hostname);
-  if (service.autoStart === true && !loopback) {
-    throw new ConfigError(
-      `${CONFIG_PATH}.service.autoStart is true but baseUrl ${config.baseUrl} is not a loopback address: ` +
-        `OpenClaw can only start inferrs on this machine. Set baseUrl to http://127.0.0.1:<port>/v1 or set service.autoStart to false.`,
-    );
-  }
+  const address = serverAddressOf(config.baseUrl!, INFERRS_BASE_URL_KEYS);
+  refuseRemoteAutoStart(service.autoStart, address, INFERRS_BASE_URL_KEYS, `${CONFIG_PATH}.service`);
   return {
-    baseUrl: url.href.replace(/\/+$/, ""),
-    origin: url.origin,
-    host: url.hostname.replace(/^\[|\]$/g, ""),
-    port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
-    loopback,
+    ...address,
     apiKey: config.apiKey,
     discoveryTimeoutMs: config.discoveryTimeoutMs!,
     models: config.models!,
@@ -79,51 +82,12 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
       preload: service.preload,
     },
     embeddings: { timeoutMs: embeddings.timeoutMs },
+    llmman: resolveLlmmanConfig(config.llmman),
   };
 }
 
 const ServiceDefaults = PluginConfigSchema.properties.service;
 const EmbeddingsDefaults = PluginConfigSchema.properties.embeddings;
-
-const BASE_URL = new RegExp(BASE_URL_PATTERN);
-
-/** Refuses what the schema's pattern refuses, one message per reason, and never quotes credentials or a query. */
-function parseBaseUrl(value: string): URL {
-  const shown = JSON.stringify(printableUrl(value));
-  const example = "e.g. http://127.0.0.1:8080/v1";
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    // reported below
-  }
-  if (url && url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(`${CONFIG_PATH}.baseUrl is ${shown}: only http:// and https:// are allowed, ${example}.`);
-  }
-  if (url && (url.username || url.password || /^[^/]*\/\/[^/?#]*@/.test(value))) {
-    throw new ConfigError(
-      `${CONFIG_PATH}.baseUrl is ${shown}: remove the user name and password from it (inferrs has no auth; ` +
-        `set ${CONFIG_PATH}.apiKey if a proxy in front of it needs a bearer token).`,
-    );
-  }
-  if (url && (url.search || url.hash || /[?#]/.test(value))) {
-    throw new ConfigError(`${CONFIG_PATH}.baseUrl is ${shown}: remove the query or fragment.`);
-  }
-  if (url && url.port === "0") {
-    throw new ConfigError(`${CONFIG_PATH}.baseUrl is ${shown}: port 0 is no server's port; name the port inferrs listens on, ${example}.`);
-  }
-  if (!url || !BASE_URL.test(value)) {
-    throw new ConfigError(
-      `${CONFIG_PATH}.baseUrl is ${shown}, which is not a base URL: expected http:// or https:// in lower case, a host, a port and a path without spaces, ${example}.`,
-    );
-  }
-  return url;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
-}
 
 function describeError(error: ValueError): string {
   const key = error.path ? error.path.slice(1).split("/").map(unescapePointer) : [];
@@ -134,7 +98,8 @@ function describeError(error: ValueError): string {
     return `${configPath(parent)} has an unknown key ${JSON.stringify(key.at(-1))}. Allowed keys: ${allowedKeys(parent).join(", ")}.`;
   }
   // The API key and server environment may hold secrets: never echo them.
-  const secret = key[0] === "apiKey" || (key[0] === "service" && key[1] === "env");
+  const own = key[0] === "llmman" ? key.slice(1) : key;
+  const secret = own[0] === "apiKey" || (own[0] === "service" && own[1] === "env");
   const value = secret ? "<redacted>" : (JSON.stringify(error.value) ?? "undefined");
   const rule = ruleOf(error.schema);
   if (rule && typeof error.value === "string") return `${configPath(key)} is ${value}, which is refused: ${rule.reason(error.value)}.`;

@@ -19,12 +19,11 @@ export const DEVICES = ["auto", "cpu", "cuda", "rocm", "metal"] as const;
 /** An `inferrs serve` flag of service.args or models.<id>.args. */
 const ServeArg = ServerArg(SERVE_OWNED_FLAGS, "from baseUrl and service.device");
 
-const ModelOverrideSchema = Type.Object(
-  {
+/** What every backend's `models.<id>` may say about a model; `source` names what it wins over. */
+function modelMetadataFields(source: string) {
+  return {
     name: Type.Optional(Type.String({ minLength: 1, description: "Display name." })),
-    contextWindow: Type.Optional(
-      Type.Integer({ minimum: 1, description: "Context window in tokens; wins over the Hugging Face config." }),
-    ),
+    contextWindow: Type.Optional(Type.Integer({ minimum: 1, description: `Context window in tokens; wins over ${source}.` })),
     maxTokens: Type.Optional(Type.Integer({ minimum: 1, description: "Largest completion in tokens." })),
     reasoning: Type.Optional(Type.Boolean({ description: "The model thinks before answering." })),
     input: Type.Optional(
@@ -37,6 +36,12 @@ const ModelOverrideSchema = Type.Object(
     supportsTools: Type.Optional(
       Type.Boolean({ description: "Send tool schemas (only for templates that return native tool_calls)." }),
     ),
+  };
+}
+
+const ModelOverrideSchema = Type.Object(
+  {
+    ...modelMetadataFields("the Hugging Face config"),
     args: Type.Optional(
       Type.Array(ServeArg, {
         description: "Extra `inferrs serve` flags for this model only; they replace the same flags in service.args.",
@@ -119,6 +124,82 @@ const EmbeddingsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const LlmmanServiceSchema = Type.Object(
+  {
+    autoStart: Type.Optional(
+      Type.Boolean({
+        description: "Start `llmman serve` on demand. Default: on when baseUrl is loopback and the command resolves.",
+      }),
+    ),
+    command: Type.Optional(
+      Type.String({ minLength: 1, default: "llmman", description: "Absolute path, or a name looked up on PATH." }),
+    ),
+    args: Type.Optional(
+      Type.Array(Type.String(), { default: [], description: "Extra `llmman serve` arguments (485d055: e.g. --ctx-size 65536)." }),
+    ),
+    env: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        default: {},
+        description:
+          "Extra environment for the daemon, e.g. LLMMAN_CONTEXT_LENGTH, LLMMAN_KEEP_ALIVE, LLMMAN_MODELS. LLMMAN_HOST comes from baseUrl.",
+      }),
+    ),
+    readyTimeoutMs: Type.Optional(
+      TimerMs({
+        minimum: 1000,
+        default: 180000,
+        description: "How long the daemon may take to answer GET /api/version (it may download llama-server first).",
+      }),
+    ),
+    idleStopMs: Type.Optional(
+      TimerMs({
+        minimum: 0,
+        default: 0,
+        description: "Stop a daemon OpenClaw started this long after the last request; 0 keeps it until OpenClaw exits.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const LlmmanConfigSchema = Type.Object(
+  {
+    baseUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: BASE_URL_PATTERN,
+        default: "http://127.0.0.1:17434/v1",
+        description: "llmman's OpenAI-compatible base URL, ending in /v1: http(s), no user name or password, no query or fragment.",
+      }),
+    ),
+    apiKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Sent as the bearer token (default: the literal llmman, so the daemon uses its own hosted-provider keys for hybrid refs).",
+      }),
+    ),
+    discoveryTimeoutMs: Type.Optional(
+      Type.Integer({ minimum: 50, maximum: 60000, default: 2000, description: "Timeout of each discovery request." }),
+    ),
+    requestTimeoutMs: Type.Optional(
+      TimerMs({
+        minimum: 1000,
+        default: 1800000,
+        description: "How long one request may take in all: daemon start, pull, load and answer.",
+      }),
+    ),
+    models: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Object(modelMetadataFields("/api/show and /api/ps"), { additionalProperties: false }), {
+        default: {},
+        description: "Per-model overrides, keyed by model id (short or fully qualified, e.g. qwen3.5:0.8b).",
+      }),
+    ),
+    service: Type.Optional(LlmmanServiceSchema),
+  },
+  { additionalProperties: false, description: "The llmman provider (llmman/<model>)." },
+);
+
 export const PluginConfigSchema = Type.Object(
   {
     baseUrl: Type.Optional(
@@ -144,10 +225,14 @@ export const PluginConfigSchema = Type.Object(
     ),
     service: Type.Optional(ServiceSchema),
     embeddings: Type.Optional(EmbeddingsSchema),
+    llmman: Type.Optional(LlmmanConfigSchema),
   },
   { additionalProperties: false },
 );
 
+export { LlmmanConfigSchema };
+export type LlmmanConfigInput = Static<typeof LlmmanConfigSchema>;
+export type LlmmanModelOverride = NonNullable<LlmmanConfigInput["models"]>[string];
 export type PluginConfigInput = Static<typeof PluginConfigSchema>;
 export type ModelOverride = Static<typeof ModelOverrideSchema>;
 export type InputKind = (typeof INPUT_KINDS)[number];

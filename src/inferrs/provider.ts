@@ -1,6 +1,6 @@
 // The `inferrs` provider: live catalog, dynamic models for any id, key-less auth, onboarding and
 // the supervised request path.
-import { resolveConfigIfLoaded, resolveConfigLazily } from "../config/load.ts";
+import { entryConfig, resolveConfigIfLoaded, resolveConfigLazily } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { API, API_KEY_ENV_VAR, LOCAL_AUTH_MARKER, PROVIDER_ID, PROVIDER_LABEL } from "./defaults.ts";
 import { discoverModels } from "./discovery/catalog.ts";
@@ -9,8 +9,9 @@ import { runtimeModelFor } from "./discovery/model-entry.ts";
 import type { ProviderPlugin, StreamFn } from "../host-types.ts";
 import { modelIdProblem } from "./model-id.ts";
 import { createOnboardingAuthMethod } from "./onboarding/auth-method.ts";
-import { createStreamWrapper, type RequestDeps } from "../request/wrap-stream.ts";
+import { createStreamWrapper, type RequestDeps } from "./request/stream.ts";
 import type { Supervisor } from "./pool/supervisor.ts";
+import { syntheticAuth } from "../synthetic-auth.ts";
 
 type Logger = { warn(message: string): void };
 
@@ -21,12 +22,6 @@ export type ProviderDeps = {
   logger: Logger;
   emitStatus?: RequestDeps["emitStatus"];
 };
-
-/** Hooks get the live host config: read our entry from it so edits apply without a restart. */
-function entryConfig(hostConfig: unknown, pluginConfig: unknown): unknown {
-  const entries = (hostConfig as { plugins?: { entries?: Record<string, { config?: unknown }> } })?.plugins?.entries;
-  return entries?.[PROVIDER_ID]?.config ?? pluginConfig;
-}
 
 export function configLoader(pluginConfig: unknown): (hostConfig: unknown) => Promise<ResolvedConfig> {
   return (hostConfig) => resolveConfigLazily(entryConfig(hostConfig, pluginConfig));
@@ -76,19 +71,14 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
     prepareDynamicModel,
     // inferrs has no auth: a non-secret marker satisfies the host (a configured apiKey wins; an
     // INFERRS_API_KEY or stored profile wins over this). Agent turns ask for it only because the
-    // manifest says `setup.requiresRuntime: false`. Read without the validator (a sync hook); a
-    // bad config fails the request with its ConfigError.
-    resolveSyntheticAuth: (ctx) => ({
-      apiKey: configuredApiKey(entryConfig(ctx.config, deps.pluginConfig)) ?? LOCAL_AUTH_MARKER,
-      source: "inferrs plugin (inferrs needs no API key)",
-      mode: "api-key",
-    }),
+    // manifest says `setup.requiresRuntime: false`.
+    resolveSyntheticAuth: (ctx) =>
+      syntheticAuth(
+        (entryConfig(ctx.config, deps.pluginConfig) as { apiKey?: unknown } | undefined)?.apiKey,
+        LOCAL_AUTH_MARKER,
+        "inferrs plugin (inferrs needs no API key)",
+      ),
     wrapStreamFn: wrap,
     wrapSimpleCompletionStreamFn: wrap,
   };
-}
-
-function configuredApiKey(config: unknown): string | undefined {
-  const apiKey = (config as { apiKey?: unknown } | undefined)?.apiKey;
-  return typeof apiKey === "string" && apiKey ? apiKey : undefined;
 }

@@ -1,7 +1,8 @@
 // Proxy-style request hygiene, enforced on the final payload whatever the host's heuristics did:
 // no OpenAI-only fields, string content where it is only text, no `developer` role, and no
 // tools for models that cannot call them (`infer model run` ignores those compat flags), and no
-// `reasoning_effort` for thinking "off".
+// `reasoning_effort` for thinking "off". The defaults are inferrs'; llmman (llama-server behind
+// it) takes content parts and streams usage.
 
 /** OpenAI-native fields inferrs ignores or that only make sense against api.openai.com. */
 const OPENAI_ONLY_FIELDS = ["service_tier", "store", "prompt_cache_key", "prompt_cache_retention", "safety_identifier"];
@@ -17,24 +18,29 @@ const THINKING_OFF = new Set<unknown>(["none", null]);
 type Message = { role?: unknown; content?: unknown };
 type Part = { type?: unknown; text?: unknown };
 
-/**
- * `tools: false` drops tool schemas for models whose template does not return native tool_calls
- * (`infer model run` ignores compat.supportsTools, so this is enforced here too).
- */
-export function sanitizePayload(payload: Record<string, unknown>, options: { tools: boolean }): Record<string, unknown> {
-  for (const field of [...OPENAI_ONLY_FIELDS, ...UNSUPPORTED_FIELDS]) delete payload[field];
-  if (!options.tools) for (const field of TOOL_FIELDS) delete payload[field];
+export type PayloadRules = {
+  /** false drops tool schemas (templates that do not return native tool_calls). */
+  tools: boolean;
+  /** The server takes content part arrays (default: flatten text-only arrays to a string). */
+  contentParts?: boolean;
+  /** The server streams a usage chunk (default: stream_options is dropped). */
+  streamUsage?: boolean;
+};
+
+export function sanitizePayload(payload: Record<string, unknown>, rules: PayloadRules): Record<string, unknown> {
+  for (const field of [...OPENAI_ONLY_FIELDS, ...(rules.streamUsage ? [] : UNSUPPORTED_FIELDS)]) delete payload[field];
+  if (!rules.tools) for (const field of TOOL_FIELDS) delete payload[field];
   if ("reasoning_effort" in payload && THINKING_OFF.has(payload.reasoning_effort)) delete payload.reasoning_effort;
   if (Array.isArray(payload.messages)) {
-    payload.messages = payload.messages.map((message: Message) => sanitizeMessage(message));
+    payload.messages = payload.messages.map((message: Message) => sanitizeMessage(message, rules.contentParts === true));
   }
   return payload;
 }
 
-function sanitizeMessage(message: Message): Message {
+function sanitizeMessage(message: Message, contentParts: boolean): Message {
   if (!message || typeof message !== "object") return message;
   const role = message.role === "developer" ? "system" : message.role;
-  return { ...message, role, content: flattenTextParts(message.content) };
+  return { ...message, role, content: contentParts ? message.content : flattenTextParts(message.content) };
 }
 
 /**

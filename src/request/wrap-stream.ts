@@ -1,61 +1,86 @@
-// The provider's request path (wrapStreamFn for agent and gateway runs,
-// wrapSimpleCompletionStreamFn for `infer model run`): make sure inferrs serves the selected
-// model, hold a lease for the whole stream, clean the payload, and turn inferrs' in-band
-// failures into errors OpenClaw can fail over on.
+// The provider request path, shared by both backends (wrapStreamFn for agent and gateway runs,
+// wrapSimpleCompletionStreamFn for `infer model run`): the backend makes its server ready and
+// holds it for the whole stream; here the payload is cleaned, a refusal the backend retries is sent
+// again, and the backend's in-band failures become errors OpenClaw can fail over on.
+import type { AssistantMessage, StreamEvent, StreamFn, StreamModel, WrapStreamFn } from "../host-types.ts";
 import { printableLines } from "../cli/printable.ts";
-import type { ResolvedConfig } from "../config/resolve.ts";
-import type { InferrsCompat } from "../inferrs/discovery/model-entry.ts";
-import { LOCAL_AUTH_MARKER, PROVIDER_ID } from "../inferrs/defaults.ts";
-import type { AssistantMessage, StreamFn, StreamModel, WrapStreamFn } from "../host-types.ts";
-import type { LoadProgress } from "../inferrs/server/load-progress.ts";
-import type { Supervisor } from "../inferrs/pool/supervisor.ts";
 import { EventChannel } from "./event-channel.ts";
-import { relayEvents } from "./relay-events.ts";
-import { sanitizePayload } from "./sanitize-payload.ts";
+import { relayEvents, type ServedBy } from "./relay-events.ts";
+import { sanitizePayload, type PayloadRules } from "./sanitize-payload.ts";
 
-export type RequestDeps = {
-  supervisor: Supervisor;
-  /** The plugin config as of this request (reads the host config, so edits apply at once). */
-  loadConfig: (hostConfig: unknown) => ResolvedConfig | Promise<ResolvedConfig>;
-  /** The host's default transport, for when the host passes none. */
-  defaultStreamFn: () => Promise<StreamFn>;
-  /** Start progress for the run that waits (gateway: `inferrs.status` agent events). */
-  emitStatus?: (runId: string, progress: LoadProgress) => void;
+/** Where one request goes, held until its stream ends. */
+export type PreparedRequest = {
+  baseUrl: string;
+  /** The bearer when the host has none (the backend's no-key marker, or the configured key). */
+  apiKey: string;
+  payload: PayloadRules;
+  served: ServedBy;
+  release(): void;
+  /** The request is being sent; returns what to call when its first event arrives. */
+  sending?(): () => void;
+  /** Sends the request (`attempt`), again when the backend retries what its first event says. */
+  send?(attempt: () => Promise<Attempt>): Promise<Attempt>;
 };
 
-export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
+/** One sending of the request: its first event (undefined when the stream ended at once) and the rest. */
+export type Attempt = { first: StreamEvent | undefined; rest: AsyncIterator<StreamEvent> };
+
+export type RequestBackend<Config> = {
+  providerId: string;
+  /** The plugin config as of this request (reads the host config, so edits apply at once). */
+  loadConfig: (hostConfig: unknown) => Config | Promise<Config>;
+  prepare(model: StreamModel, config: Config, options: { onStatus?: (status: object) => void; signal?: AbortSignal }): Promise<PreparedRequest>;
+  /** The host's default transport, for when the host passes none. */
+  defaultStreamFn: () => Promise<StreamFn>;
+  /** Progress for the run that waits (gateway: `inferrs.status` agent events). */
+  emitStatus?: (runId: string, status: object) => void;
+};
+
+export function createBackendStreamWrapper<Config>(backend: RequestBackend<Config>): WrapStreamFn {
   return (ctx) => {
-    if (ctx.provider !== PROVIDER_ID) return undefined;
+    if (ctx.provider !== backend.providerId) return undefined;
     const inner = ctx.streamFn;
     return (model, context, options) => {
       const out = new EventChannel();
       void pump(out, async () => {
-        const config = await deps.loadConfig(ctx.config);
+        const config = await backend.loadConfig(ctx.config);
         // The host's run id is the request id up to its first ":".
         const runId = (options as { requestId?: string } | undefined)?.requestId?.split(":")[0];
-        const onProgress = runId && deps.emitStatus ? (progress: LoadProgress) => deps.emitStatus!(runId, progress) : undefined;
-        const lease = await deps.supervisor.acquire(model.id, config, { onProgress });
+        const emit = backend.emitStatus;
+        const onStatus = runId && emit ? (status: object) => emit(runId, status) : undefined;
+        const prepared = await backend.prepare(model, config, { onStatus, signal: options?.signal });
         try {
-          const streamFn = inner ?? (await deps.defaultStreamFn());
-          // Each model has its own server in the pool: send the request there.
-          const source = await streamFn({ ...model, baseUrl: lease.baseUrl }, context, {
-            ...options,
-            apiKey: options?.apiKey || config.apiKey || LOCAL_AUTH_MARKER,
-            onPayload: async (payload: unknown, requestModel: StreamModel) => {
-              const patched = (await options?.onPayload?.(payload, requestModel)) ?? payload;
-              return isRecord(patched)
-                ? sanitizePayload(patched, { tools: (model.compat as InferrsCompat | undefined)?.supportsTools !== false })
-                : patched;
-            },
-          });
-          await relayEvents(source, out, lease);
+          const streamFn = inner ?? (await backend.defaultStreamFn());
+          const attempt = async (): Promise<Attempt> => {
+            const arrived = prepared.sending?.();
+            const source = await streamFn({ ...model, baseUrl: prepared.baseUrl }, context, {
+              ...options,
+              apiKey: options?.apiKey || prepared.apiKey,
+              onPayload: async (payload: unknown, requestModel: StreamModel) => {
+                const patched = (await options?.onPayload?.(payload, requestModel)) ?? payload;
+                return isRecord(patched) ? sanitizePayload(patched, prepared.payload) : patched;
+              },
+            });
+            const rest = source[Symbol.asyncIterator]();
+            const first = await rest.next();
+            arrived?.();
+            return { first: first.done ? undefined : first.value, rest };
+          };
+          const { first, rest } = prepared.send ? await prepared.send(attempt) : await attempt();
+          await relayEvents(replay(first, rest), out, prepared.served);
         } finally {
-          lease.release();
+          prepared.release();
         }
       }, model);
       return out;
     };
   };
+}
+
+async function* replay(first: StreamEvent | undefined, rest: AsyncIterator<StreamEvent>): AsyncGenerator<StreamEvent> {
+  if (!first) return;
+  yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 /** Runs the request, and ends the stream with an error event if it throws. */

@@ -1,4 +1,4 @@
-// Finds the inferrs executable: an absolute path as is, a bare name on PATH.
+// Finds a server's executable (inferrs, llmman): an absolute path as is, a bare name on PATH.
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 
@@ -36,5 +36,23 @@ function fileProblem(path: string): "not-found" | "not-a-file" | "not-executable
     return undefined;
   } catch {
     return "not-executable";
+  }
+}
+
+/** Why the configured command cannot be run, naming the config key that fixes it. */
+export function commandProblem(command: string, problem: CommandProblem, target: { key: string; product: string }): string {
+  const name = JSON.stringify(command);
+  const { key, product } = target;
+  switch (problem) {
+    case "relative":
+      return `the command ${name} is a relative path, which would depend on the working directory; set ${key} to an absolute path or a bare name on PATH`;
+    case "not-on-path":
+      return `the command ${name} was not found on PATH; install ${product} or set ${key} to its absolute path`;
+    case "not-found":
+      return `the command ${name} does not exist; install ${product} or set ${key} to its absolute path`;
+    case "not-a-file":
+      return `the command ${name} is a directory, not an executable file; set ${key} to the ${product} executable`;
+    case "not-executable":
+      return `the command ${name} is not executable by this user; run \`chmod +x ${command}\` or set ${key} to the ${product} executable`;
   }
 }

@@ -21,6 +21,7 @@ export class OutputTail {
   private partialCut = 0;
   private readonly decoder = new StringDecoder("utf8");
   private readonly secrets: string[];
+  private readonly listeners = new Set<(line: string) => void>();
   /** Kept past MAX_LINE_BYTES so a secret across the cut is still whole when it is masked. */
   private readonly headBytes: number;
 
@@ -57,6 +58,19 @@ export class OutputTail {
     if (!clean) return;
     this.lines.push(clean);
     if (this.lines.length > MAX_LINES) this.lines.shift();
+    for (const listener of this.listeners) {
+      try {
+        listener(clean);
+      } catch {
+        // a listener's failure must not stop the output being read
+      }
+    }
+  }
+
+  /** Calls `listener` with every complete line from now on (cleaned as in text()); returns the unsubscribe. */
+  onLine(listener: (line: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Colour codes off, other control characters escaped, secrets masked, then cut to MAX_LINE_BYTES. */

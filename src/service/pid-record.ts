@@ -1,10 +1,11 @@
 // A record of a server this OpenClaw process started, kept in the OpenClaw state dir, so that a
 // later run can stop a server left behind by an OpenClaw that was killed (no orphan survives), and
-// tell a server another OpenClaw process runs from one the user runs. One record per port.
+// tell a server another OpenClaw process runs from one the user runs. One record per port, in
+// `plugins/<kind>/` (`inferrs`: an inferrs server; `llmman`: an llmman daemon).
 // Records are hostile input: only small regular files are read, never blocking, and a process is
 // signalled only when it is provably the one recorded (see matchesRecord).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { readSmallFile } from "./small-file.ts";
@@ -20,7 +21,13 @@ export type PidRecord = {
   command: string;
   /** The argv after the command, exactly as spawned. */
   args: string[];
+  /**
+   * Environment entries that pin the server to its port when its argv does not (llmman's
+   * LLMMAN_HOST); without them, the argv must hold `--port <port>`.
+   */
+  env?: Record<string, string>;
   port: number;
+  /** The model it serves; empty for a daemon that serves many (llmman). */
   model: string;
   /** Date.now() at spawn, for uptime. */
   startedAt: number;
@@ -55,12 +62,15 @@ function recordsDir(dir: string, plugin: string): string {
   return join(dir, "plugins", plugin);
 }
 
-export function recordPath(dir: string, port: number, plugin = "inferrs"): string {
+/** Whose records: `inferrs` servers or `llmman` daemons (`<state dir>/plugins/<kind>/`). */
+export type RecordKind = "inferrs" | "llmman";
+
+export function recordPath(dir: string, port: number, plugin: RecordKind = "inferrs"): string {
   return join(recordsDir(dir, plugin), `server-${port}.json`);
 }
 
 /** Every record in the state dir (one per port), with its file. */
-export function listRecords(dir: string, plugin = "inferrs"): Array<{ file: string; record: PidRecord }> {
+export function listRecords(dir: string, plugin: RecordKind = "inferrs"): Array<{ file: string; record: PidRecord }> {
   let names: string[];
   try {
     names = readdirSync(recordsDir(dir, plugin));
@@ -162,6 +172,8 @@ export function ownerAlive(record: PidRecord): boolean {
 export function matchesRecord(record: PidRecord): boolean {
   if (!record.processStart || !Array.isArray(record.args) || record.args.length === 0 || typeof record.command !== "string") return false;
   if (!isAlive(record.pid) || processStartTime(record.pid) !== record.processStart) return false;
+  // A daemon whose argv names no port (llmman serve) is pinned by its recorded environment (LLMMAN_HOST).
+  if (record.env !== undefined && (Object.keys(record.env).length === 0 || !hasEnv(record.pid, record.env))) return false;
   // A process may exec between our reads of its exe and its argv: read until two agree.
   for (let attempt = 0; attempt < 3; attempt++) {
     const before = executableOf(record.pid);
@@ -188,6 +200,21 @@ function runsCommand(executable: string, head: string[], command: string): boole
   const [interpreter, script] = head as [string, string];
   const interpreterOk = isAbsolute(interpreter) ? realPath(interpreter) === executable : interpreter === basename(executable);
   return interpreterOk && isAbsolute(script) && realPath(script) === target;
+}
+
+function hasEnv(pid: number, entries: Record<string, string>): boolean {
+  let environ: string[];
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+  } catch {
+    try {
+      // No /proc (macOS): `ps eww` prints the environment after the command line.
+      environ = execFileSync("ps", ["eww", "-o", "command=", "-p", String(pid)], { encoding: "utf8" }).trim().split(" ");
+    } catch {
+      return false;
+    }
+  }
+  return Object.entries(entries).every(([key, value]) => environ.includes(`${key}=${value}`));
 }
 
 function isScript(path: string): boolean {

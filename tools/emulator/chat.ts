@@ -87,7 +87,7 @@ function toolNames(tools: unknown): string[] {
 }
 
 /** The first `{...}` in the text that parses as a JSON object, as compact JSON. */
-function jsonObjectIn(text: string): string | undefined {
+export function jsonObjectIn(text: string): string | undefined {
   for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
     for (let end = text.lastIndexOf("}"); end > start; end = text.lastIndexOf("}", end - 1)) {
       try {

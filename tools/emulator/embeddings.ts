@@ -19,9 +19,15 @@ export function embeddingDimensions(model: LoadedModel): number {
  * `tokenization failed` (the wording after the colon is the emulator's guess).
  */
 export function embedText(model: LoadedModel, input: string): number[] {
+  const vector = embedVector(input, embeddingDimensions(model));
+  if (!vector) throw new HttpError(400, { error: "tokenization failed: the input has no tokens" });
+  return vector;
+}
+
+/** The deterministic `dims`-wide vector of a text; undefined when it has no token. */
+export function embedVector(input: string, dims: number): number[] | undefined {
   const tokens = input.toLowerCase().match(TOKEN) ?? [];
-  if (tokens.length === 0) throw new HttpError(400, { error: "tokenization failed: the input has no tokens" });
-  const dims = embeddingDimensions(model);
+  if (tokens.length === 0) return undefined;
   const sum = new Float64Array(dims);
   for (const token of tokens) {
     const next = mulberry32(fnv1a(token));

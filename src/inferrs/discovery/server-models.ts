@@ -3,7 +3,7 @@
 // request, not at plugin import.
 import { isListableModelId, skippedIds } from "../model-id.ts";
 import { MAX_LISTED_MODELS, MAX_MODELS_BODY_BYTES } from "../defaults.ts";
-import { bearerHeaders, readCapped } from "../../http.ts";
+import { bearerHeaders, networkReason, readCapped } from "../../http.ts";
 
 export type ServerModels = {
   ids: string[];
@@ -56,14 +56,6 @@ export async function fetchServerModels(
     throw new DiscoveryError("unreachable", `cannot reach inferrs at ${url} (${networkReason(error)})`);
   }
   return parseModelList(body, url);
-}
-
-
-export function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } })?.cause;
-  const code = (error as { code?: string })?.code ?? cause?.code;
-  if (code === "ECONNREFUSED") return "connection refused";
-  return code ?? (error instanceof Error ? error.message : String(error));
 }
 
 /** Parses an OpenAI `{"object":"list","data":[...]}` body; keeps every valid, unique id. */

@@ -3,7 +3,7 @@
 import { printableLines } from "../../cli/printable.ts";
 import { CONFIG_PATH } from "../../config/config-error.ts";
 import { MAX_EMBEDDINGS_BODY_BYTES } from "../defaults.ts";
-import { networkReason } from "../discovery/server-models.ts";
+import { networkReason } from "../../http.ts";
 import { bearerHeaders, readCapped } from "../../http.ts";
 
 /** inferrs answered with an error status; `detail` is its own `{"error": …}` text. */

@@ -2,7 +2,7 @@
 import { printable, printableLines } from "../../cli/printable.ts";
 import { CONFIG_PATH } from "../../config/config-error.ts";
 import type { ResolvedConfig } from "../../config/resolve.ts";
-import type { CommandLookup, CommandProblem } from "../../service/command.ts";
+import { commandProblem, type CommandLookup } from "../../service/command.ts";
 import type { StartedBy } from "../../service/pid-record.ts";
 
 export class InferrsServiceError extends Error {
@@ -23,25 +23,10 @@ export function notRunning(config: ResolvedConfig, model: string, reason: string
 export function whyNoAutoStart(config: ResolvedConfig, command: CommandLookup): string | undefined {
   if (config.service.autoStart === false) return `${CONFIG_PATH}.service.autoStart is false`;
   if (!config.loopback) return `baseUrl ${config.baseUrl} is not a loopback address`;
-  if ("problem" in command) return commandProblem(config.service.command, command.problem);
-  return undefined;
-}
-
-function commandProblem(command: string, problem: CommandProblem): string {
-  const name = JSON.stringify(command);
-  const key = `${CONFIG_PATH}.service.command`;
-  switch (problem) {
-    case "relative":
-      return `the command ${name} is a relative path, which would depend on the working directory; set ${key} to an absolute path or a bare name on PATH`;
-    case "not-on-path":
-      return `the command ${name} was not found on PATH; install inferrs or set ${key} to its absolute path`;
-    case "not-found":
-      return `the command ${name} does not exist; install inferrs or set ${key} to its absolute path`;
-    case "not-a-file":
-      return `the command ${name} is a directory, not an executable file; set ${key} to the inferrs executable`;
-    case "not-executable":
-      return `the command ${name} is not executable by this user; run \`chmod +x ${command}\` or set ${key} to the inferrs executable`;
+  if ("problem" in command) {
+    return commandProblem(config.service.command, command.problem, { key: `${CONFIG_PATH}.service.command`, product: "inferrs" });
   }
+  return undefined;
 }
 
 /** Who runs a server that this OpenClaw process did not start, and so will not stop. */

@@ -1,7 +1,8 @@
 // What an inferrs server at the configured address is doing right now. `/health` is the only
 // real readiness signal (§3); `/v1/models` tells which model is served once it is ready (§4).
 import type { ResolvedConfig } from "../../config/resolve.ts";
-import { fetchServerModels, networkReason } from "../discovery/server-models.ts";
+import { networkReason } from "../../http.ts";
+import { fetchServerModels } from "../discovery/server-models.ts";
 
 export type Health =
   | { kind: "down"; reason: string }

@@ -1,0 +1,70 @@
+// What a running llmman says about its models, without loading any: GET /v1/models (stored ids,
+// loaded or not), GET /api/ps (the live context of loaded ones) and POST /api/show (capabilities,
+// the GGUF header's trained context). Every body is parsed defensively.
+import { llmmanJson, type ApiTarget } from "../api.ts";
+import { MAX_LIST_BODY_BYTES, MAX_LISTED_MODELS, MAX_SHOW_BODY_BYTES } from "../defaults.ts";
+import { modelIdProblem } from "../model-id.ts";
+
+export type ListedModel = { id: string; loaded: boolean };
+
+/** What /api/show tells about one model (all optional: 485d055 says none of it). */
+export type ShownModel = {
+  /** v0.1.334: e.g. ["completion", "vision"]; undefined when the daemon reports none. */
+  capabilities: string[] | undefined;
+  trainedContext: number | undefined;
+  thinking: boolean;
+};
+
+export async function listModels(target: ApiTarget, signal?: AbortSignal): Promise<{ models: ListedModel[]; warnings: string[] }> {
+  const json = await llmmanJson(target, "/v1/models", { maxBytes: MAX_LIST_BODY_BYTES, signal });
+  const data = (json as { data?: unknown })?.data;
+  if (!Array.isArray(data)) return { models: [], warnings: [`GET ${target.origin}/v1/models returned JSON without a "data" list`] };
+  const models: ListedModel[] = [];
+  const seen = new Set<string>();
+  let skipped = 0;
+  for (const entry of data) {
+    const id = (entry as { id?: unknown })?.id;
+    if (typeof id !== "string" || modelIdProblem(id) || seen.has(id)) {
+      skipped++;
+      continue;
+    }
+    seen.add(id);
+    models.push({ id, loaded: (entry as { status?: { value?: unknown } }).status?.value === "loaded" });
+  }
+  const warnings = skipped ? [`GET ${target.origin}/v1/models: skipped ${skipped} entries without a valid, unique model id`] : [];
+  if (models.length > MAX_LISTED_MODELS) {
+    warnings.push(`GET ${target.origin}/v1/models listed ${models.length} models; keeping the first ${MAX_LISTED_MODELS}`);
+    models.length = MAX_LISTED_MODELS;
+  }
+  return { models, warnings };
+}
+
+/** Loaded model → the context its llama-server really has (null when llmman could not read it). */
+export async function runningContexts(target: ApiTarget, signal?: AbortSignal): Promise<Map<string, number | null>> {
+  const json = await llmmanJson(target, "/api/ps", { maxBytes: MAX_LIST_BODY_BYTES, signal });
+  const out = new Map<string, number | null>();
+  const models = (json as { models?: unknown })?.models;
+  for (const entry of Array.isArray(models) ? models : []) {
+    const { name, model, context_length: context } = (entry ?? {}) as Record<string, unknown>;
+    const value = positiveInteger(context) ?? null;
+    for (const key of [name, model]) if (typeof key === "string" && key) out.set(key, value);
+  }
+  return out;
+}
+
+export async function showModel(target: ApiTarget, id: string, signal?: AbortSignal): Promise<ShownModel> {
+  const json = (await llmmanJson(target, "/api/show", { body: { model: id }, maxBytes: MAX_SHOW_BODY_BYTES, signal })) as Record<string, unknown>;
+  const rawCapabilities = json?.capabilities;
+  const capabilities = Array.isArray(rawCapabilities) ? rawCapabilities.filter((c): c is string => typeof c === "string") : undefined;
+  const info = (typeof json?.model_info === "object" && json.model_info) || {};
+  const arch = (info as Record<string, unknown>)["general.architecture"];
+  const trainedContext = typeof arch === "string" ? positiveInteger((info as Record<string, unknown>)[`${arch}.context_length`]) : undefined;
+  const template = typeof json?.template === "string" ? json.template : "";
+  const thinking = capabilities?.includes("thinking") === true || /<think>|enable_thinking/.test(template);
+  return { capabilities, trainedContext, thinking };
+}
+
+function positiveInteger(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
