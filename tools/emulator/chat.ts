@@ -103,15 +103,19 @@ function jsonObjectIn(text: string): Record<string, unknown> | undefined {
 }
 
 /**
- * The calls a user message asks for: each tool named in it as a whole word, in the order they
- * appear, with the first JSON object between its name and the next tool's as arguments.
+ * The calls a user's text asks for: each tool named right after "use" or "call" (so a context
+ * that merely mentions "exec" calls nothing), in the order asked, with the first JSON object
+ * between its name and the next request as arguments.
  */
 export function requestedToolCalls(text: string, tools: unknown): Array<{ name: string; args: Record<string, unknown> }> {
   const found = toolNames(tools)
-    .map((name) => ({ name, at: text.search(new RegExp(`(?<![\\w-])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`)) }))
+    .map((name) => {
+      const match = new RegExp(`\\b(?:use|call)\\s+${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`, "i").exec(text);
+      return { name, at: match ? match.index : -1, end: match ? match.index + match[0].length : -1 };
+    })
     .filter((f) => f.at !== -1)
     .sort((a, b) => a.at - b.at);
-  return found.map((f, i) => ({ name: f.name, args: jsonObjectIn(text.slice(f.at + f.name.length, found[i + 1]?.at ?? text.length)) ?? {} }));
+  return found.map((f, i) => ({ name: f.name, args: jsonObjectIn(text.slice(f.end, found[i + 1]?.at ?? text.length)) ?? {} }));
 }
 
 /** JSON the way the model writes it (Python's json.dumps spacing), keys in the order given. */
@@ -162,14 +166,28 @@ export interface AnswerRequest {
   maxTokens: number;
 }
 
+/**
+ * The turn the model answers: the user messages after the last assistant or tool message (OpenClaw
+ * sends its internal context as a user message after the user's own), and the tool results just
+ * before them.
+ */
+function currentTurn(messages: Message[]): { userText: string; toolResults: Message[] } {
+  let i = messages.length;
+  while (i > 0 && messages[i - 1]!.role === "user") i--;
+  const userText = messages.slice(i).map((m) => m.text).join("\n");
+  let j = i;
+  while (j > 0 && (messages[j - 1]!.role === "tool" || messages[j - 1]!.role === "function")) j--;
+  return { userText, toolResults: messages.slice(j, i) };
+}
+
 /** The default answer rule (README.md: "Answers"). */
 export function answerText(knobs: Knobs, modelId: string, messages: Message[]): string {
-  const last = messages[messages.length - 1];
   const lastUser = [...messages].reverse().find((m) => m.role === "user")?.text ?? "";
   if (knobs.answer === "@echo") return lastUser;
   if (knobs.answer) return knobs.answer;
-  if (last && (last.role === "tool" || last.role === "function")) return `The tool returned: ${last.text}`;
-  if (/2\s*\+\s*2/.test(lastUser)) return "2 + 2 is 4.";
+  const turn = currentTurn(messages);
+  if (turn.toolResults.length > 0) return `The tool returned: ${turn.toolResults.map((m) => m.text).join("; ")}`;
+  if (/2\s*\+\s*2/.test(turn.userText)) return "2 + 2 is 4.";
   return `This is a reply from ${modelId}, served by the inferrs emulator.`;
 }
 
@@ -179,9 +197,9 @@ export function generateChat(knobs: Knobs, req: AnswerRequest): EngineToken[] {
   if (req.thinking && req.model.info.thinking) {
     for (const t of splitTokens("The user wants a short answer, so I will reply directly.")) tokens.push({ reasoning: t });
   }
-  // Only right after a user message: after a tool result the model answers.
-  const last = req.messages[req.messages.length - 1];
-  const calls = req.model.info.nativeTools && last?.role === "user" ? requestedToolCalls(last.text, req.tools) : [];
+  // Only for what the user asks now: right after a tool result the model answers.
+  const turn = currentTurn(req.messages);
+  const calls = req.model.info.nativeTools && turn.toolResults.length === 0 ? requestedToolCalls(turn.userText, req.tools) : [];
   if (calls.length > 0) {
     tokens.push(...toolCallTokens(calls));
   } else {
