@@ -216,7 +216,7 @@ async function chatCompletions(r: Request): Promise<void> {
       startStream(r.res, "text/event-stream");
       const toolState = parseToolCalls ? new ToolCallStreamState() : undefined;
       await streamChat(r.res, ctx.knobs, tokens, { id, created, model: model.id }, toolState, (data) =>
-        ctx.requestLog.write({ event: "chunk", path: "/v1/chat/completions", id, data }),
+        ctx.requestLog.write({ event: "chunk", id, data }),
       );
       return;
     }
