@@ -50,7 +50,7 @@ test("infer model run starts inferrs for the selected model with no key anywhere
   usePluginConfig();
   const first = await inferRun(GEMMA);
   expect(first.code).toBe(0);
-  expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, provider: "inferrs", outputs: [{ text: "2 + 2 = 4." }] });
+  expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, provider: "inferrs", outputs: [{ text: "2 + 2 is 4." }] });
 
   const second = await inferRun(QWEN);
   expect(second.code).toBe(0);
@@ -135,7 +135,7 @@ describe("agent --local against an inferrs that rejects array content", () => {
       timeoutMs: 300_000,
     });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('"finalAssistantVisibleText": "2 + 2 = 4."');
+    expect(run.stdout).toContain('"finalAssistantVisibleText": "2 + 2 is 4."');
     expect(run.stderr).not.toContain("No API key found");
     const chat = host.requests().filter((line) => line.path === "/v1/chat/completions").at(-1);
     expect(chat?.headers).toMatchObject({ authorization: "Bearer inferrs-local" });

@@ -63,9 +63,9 @@ test("agent turns with no key start inferrs for the selected model, switch it fo
     });
 
   const first = await turn(GEMMA, "gemma-turn");
-  expect(first.stdout).toContain("2 + 2 = 4.");
+  expect(first.stdout).toContain("2 + 2 is 4.");
   const second = await turn(QWEN, "qwen-turn");
-  expect(second.stdout).toContain("2 + 2 = 4.");
+  expect(second.stdout).toContain("2 + 2 is 4.");
 
   const starts = host.starts();
   expect(starts.map((line) => line.model)).toEqual([GEMMA, QWEN]);

@@ -87,14 +87,14 @@ describe("thinking levels on the wire (agent --local, no key)", () => {
     const high = await turn("high");
     expect(high.code).toBe(0);
     const highResult = JSON.parse(high.stdout.slice(high.stdout.indexOf("{")));
-    expect(JSON.stringify(highResult)).toContain('"finalAssistantRawText":"2 + 2 = 4."');
+    expect(JSON.stringify(highResult)).toContain('"finalAssistantRawText":"2 + 2 is 4."');
     expect(chatBodies().at(-1)).toMatchObject({ reasoning_effort: "high" });
     // The reasoning was kept as a thinking block of the session, outside the answer text.
     expect(sessionFilesContaining(REASONING)).not.toHaveLength(0);
 
     const off = await turn("off");
     expect(off.code).toBe(0);
-    expect(off.stdout).toContain('"finalAssistantVisibleText": "2 + 2 = 4."');
+    expect(off.stdout).toContain('"finalAssistantVisibleText": "2 + 2 is 4."');
     expect(chatBodies().at(-1)).not.toHaveProperty("reasoning_effort");
   }, 700_000);
 });
