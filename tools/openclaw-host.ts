@@ -2,7 +2,7 @@
 // installed the way a user installs it. Each host has its own state dir, config file and
 // Hugging Face cache; nothing is read from or written to the user's ~/.openclaw.
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { node24, openclawEntry, projectDir } from "../scripts/host.ts";
@@ -45,22 +45,42 @@ export class OpenClawHost {
     this.requestLog = join(dir, "inferrs-requests.jsonl");
   }
 
-  /** A fresh host with the plugin installed and enabled (`plugins install npm-pack:`). */
-  static async create(options: { hfModels?: string[]; realHfCache?: boolean } = {}): Promise<OpenClawHost> {
+  /**
+   * A fresh host with the plugin installed and enabled: by `plugins install npm-pack:`, or (much
+   * faster) as a copy of a `template` host made by installTemplate(). A copied state dir keeps
+   * loading the plugin from the template's install dir, so the template must outlive the copy.
+   */
+  static async create(options: { hfModels?: string[]; realHfCache?: boolean; template?: string } = {}): Promise<OpenClawHost> {
     const host = new OpenClawHost(mkdtempSync(join(tmpdir(), "openclaw-inferrs-e2e-")), !options.realHfCache);
-    mkdirSync(host.stateDir, { recursive: true });
     if (host.ownHfCache) seedHfCache(host.hfHome, options.hfModels);
-    host.writeConfig({
-      logging: { file: join(host.dir, "openclaw.log") },
+    if (options.template) {
+      const template = new OpenClawHost(options.template, true);
+      cpSync(template.stateDir, host.stateDir, { recursive: true });
+      host.writeConfig({ ...template.readConfig(), logging: { file: join(host.dir, "openclaw.log") } });
+    } else {
+      await host.install();
+    }
+    return host;
+  }
+
+  /** Installs the plugin into a host at `dir` (a fixed path: copies of it refer to it) for create({ template }). */
+  static async installTemplate(dir: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    await new OpenClawHost(dir, true).install();
+  }
+
+  private async install(): Promise<void> {
+    mkdirSync(this.stateDir, { recursive: true });
+    this.writeConfig({
+      logging: { file: join(this.dir, "openclaw.log") },
       // Offline and quiet: no update checks, hosted catalog, mDNS or cron.
       update: { checkOnStart: false },
       models: { catalogRefresh: { enabled: false } },
       discovery: { mdns: { mode: "off" } },
       cron: { enabled: false },
     });
-    const install = await host.run(["plugins", "install", `npm-pack:${pluginTarball}`, "--force", "--accept-capabilities"]);
+    const install = await this.run(["plugins", "install", `npm-pack:${pluginTarball}`, "--force", "--accept-capabilities"]);
     if (install.code !== 0) throw new Error(`plugin install failed:\n${install.stdout}\n${install.stderr}`);
-    return host;
   }
 
   readConfig(): Json {
