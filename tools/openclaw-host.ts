@@ -32,6 +32,7 @@ export class OpenClawHost {
   readonly hfHome: string;
   readonly requestLog: string;
   private readonly children = new Set<ChildProcess>();
+  private readonly runs = new Set<ChildProcess>();
 
   /** false: the machine's own Hugging Face cache is used (real inferrs). */
   private readonly ownHfCache: boolean;
@@ -141,7 +142,14 @@ export class OpenClawHost {
         },
       );
       child.stdin?.end(options.input ?? "");
+      this.runs.add(child);
+      child.once("exit", () => this.runs.delete(child));
     });
+  }
+
+  /** Ends the `run()`s still going (a test that timed out leaves its CLI behind). */
+  stopRuns(): Promise<void> {
+    return stopAll(this.runs);
   }
 
   /** Starts `openclaw <args>` and returns it running (e.g. the gateway). */
@@ -211,17 +219,22 @@ export class OpenClawHost {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(
-      [...this.children].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            child.once("exit", () => resolve());
-            child.kill("SIGTERM");
-          }),
-      ),
-    );
+    await Promise.all([stopAll(this.children), this.stopRuns()]);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function stopAll(children: Set<ChildProcess>): Promise<void> {
+  return Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 /** Packs the built plugin the way it is published, to pluginTarball. */

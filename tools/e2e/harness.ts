@@ -195,6 +195,7 @@ export class E2eSuite {
   }
 
   private async stopStarted(): Promise<void> {
+    await this.host.stopRuns();
     await Promise.all([...this.emulators].map((emulator) => emulator.stop()));
     await Promise.all([...this.gateways].map((gateway) => gateway.stop()));
     this.emulators.clear();
