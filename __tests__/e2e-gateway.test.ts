@@ -4,7 +4,7 @@
 // provider block.
 import { seedHfCache } from "../tools/emulator/hf-cache.ts";
 import { alive } from "../tools/openclaw-host.ts";
-import { useE2eSuite } from "../tools/e2e/harness.ts";
+import { E2E_TIMEOUT_MS, useE2eSuite } from "../tools/e2e/harness.ts";
 
 const GEMMA = "google/gemma-4-E2B-it";
 const QWEN = "Qwen/Qwen3-0.6B";
@@ -19,7 +19,7 @@ const e2e = useE2eSuite({
 /** The file's gateway, once its discovery at start ran (no inferrs runs yet: our warning says so). */
 async function gateway() {
   const gateway = await e2e.sharedGateway();
-  await gateway.waitForOutput(/inferrs: cannot reach inferrs at http:\/\/127\.0\.0\.1:\d+\/v1\/models/, 180_000);
+  await gateway.waitForOutput(/inferrs: cannot reach inferrs at http:\/\/127\.0\.0\.1:\d+\/v1\/models/, E2E_TIMEOUT_MS);
   return gateway;
 }
 
@@ -39,7 +39,7 @@ test("the first models list --refresh through the gateway shows every model the 
     ["inferrs/HuggingFaceTB/SmolLM2-135M-Instruct", 131072],
     [`inferrs/${QWEN}`, 40960],
   ]);
-}, 400_000);
+});
 
 test("agent turns with no key start inferrs for the selected model, switch it for another, and gateway stop stops it", async () => {
   const running = await gateway();
@@ -63,4 +63,4 @@ test("agent turns with no key start inferrs for the selected model, switch it fo
 
   await running.stop();
   expect(alive(starts[1]!.pid!)).toBe(false);
-}, 900_000);
+});

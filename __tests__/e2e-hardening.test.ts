@@ -24,11 +24,9 @@ test("case 1: a server the user runs that dies mid-answer gives an error naming 
   expect(output).not.toMatch(/"ok":\s*true/);
   expect(output).not.toContain("one two");
   expect(e2e.starts()).toEqual([]); // the user's server: nothing started by OpenClaw
-}, 600_000);
+});
 
-// CLI runs take seconds each (tens of seconds on a loaded machine): each case runs as few as it can.
-const SLOW = 600_000;
-
+// CLI runs take seconds each (minutes on a loaded machine): each case runs as few as it can.
 test("case 2: model ids that are flags or paths are refused before anything is spawned; a server's list skips them", async () => {
   e2e.usePluginConfig();
   const flag = await e2e.inferRun("--max-seq-len=1");
@@ -58,7 +56,7 @@ test("case 2: model ids that are flags or paths are refused before anything is s
   } finally {
     server.close();
   }
-}, SLOW);
+});
 
 test("case 3: credentials in baseUrl are refused and never printed; nothing is spawned", async () => {
   e2e.usePluginConfig({ baseUrl: `http://user:hunter2-secret@127.0.0.1:${e2e.port}/v1` });
@@ -71,7 +69,7 @@ test("case 3: credentials in baseUrl are refused and never printed; nothing is s
     expect(result.stdout + result.stderr).not.toContain("hunter2");
   }
   expect(e2e.starts()).toEqual([]);
-}, SLOW);
+});
 
 test("case 5: a readiness timeout with a process group that ignores SIGTERM always ends with the message and exit 1", async () => {
   // readyTimeoutMs leaves the emulator time to start (and so to ignore SIGTERM) on a loaded machine.
@@ -87,7 +85,7 @@ test("case 5: a readiness timeout with a process group that ignores SIGTERM alwa
   const started = e2e.starts();
   expect(started).toHaveLength(2);
   for (const line of started) expect(alive(line.pid!)).toBe(false);
-}, SLOW);
+});
 
 test("case 7: openclaw config refuses base URLs the plugin refuses, and timers past 2^31 - 1 ms", async () => {
   e2e.usePluginConfig();
@@ -107,4 +105,4 @@ test("case 7: openclaw config refuses base URLs the plugin refuses, and timers p
   const validate = await e2e.run(["config", "validate"]);
   expect(validate.code).not.toBe(0);
   expect(validate.stdout + validate.stderr).toContain(`${CONFIG}.baseUrl`);
-}, SLOW);
+});

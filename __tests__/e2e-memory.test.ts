@@ -47,7 +47,7 @@ test("memory index --force starts the embedding model and embeds the memory file
   expect(embedded.join("\n")).toContain("The staging deploy key lives in the team vault");
   expect(embedded.join("\n")).toContain("The user prefers TypeScript");
   for (const line of starts) expect(alive(line.pid!)).toBe(false);
-}, 180_000);
+});
 
 test("memory status names the inferrs provider and its model, and starts nothing", async () => {
   await memoryIndex();
@@ -57,7 +57,7 @@ test("memory status names the inferrs provider and its model, and starts nothing
   expect(e2e.starts()).toHaveLength(before);
   expect(status.stdout).toContain('"provider": "inferrs"');
   expect(status.stdout).toContain(EMBEDDING_MODEL);
-}, 300_000);
+});
 
 test("memory search finds the indexed note, embedding the query with the same model", async () => {
   await memoryIndex();
@@ -69,7 +69,7 @@ test("memory search finds the indexed note, embedding the query with the same mo
   const queries = e2e.posts("/v1/embeddings").flatMap((line) => (line.body as { input: string[] }).input);
   expect(queries).toContain("where is the staging deploy key?");
   for (const line of e2e.starts().slice(before)) expect(alive(line.pid!)).toBe(false);
-}, 300_000);
+});
 
 test("a model id that is a path is refused with the fix, and nothing starts", async () => {
   e2e.updateConfig({ memory: { search: { provider: "inferrs", model: "../models/evil" } } });
@@ -79,4 +79,4 @@ test("a model id that is a path is refused with the fix, and nothing starts", as
     'memory.search.model is "../models/evil", which OpenClaw will not pass to inferrs: it looks like a file path',
   );
   expect(e2e.starts()).toEqual([]);
-}, 180_000);
+});

@@ -33,7 +33,7 @@ describe("openclaw onboard --non-interactive --auth-choice inferrs", () => {
     expect(run.stdout + run.stderr).toContain(`No inferrs model to use: inferrs is not running at ${e2e.baseUrl}`);
     expect(run.stdout + run.stderr).toContain("inferrs pull <org/model>");
     expect(e2e.host.readConfig()).toEqual(before);
-  }, 360_000);
+  });
 
   test("writes the base URL and the model the running server serves as the default, keeping the plugin config", async () => {
     // Served: Qwen3.5, although Qwen/Qwen3-0.6B comes first in the list.
@@ -48,7 +48,7 @@ describe("openclaw onboard --non-interactive --auth-choice inferrs", () => {
       config: { baseUrl: e2e.baseUrl, service: { command: inferrsBin } },
     });
     expect(config.agents?.defaults?.model?.primary).toBe(`inferrs/${QWEN35}`);
-  }, 360_000);
+  });
 });
 
 describe("thinking levels on the wire (agent --local, no key)", () => {
@@ -70,7 +70,7 @@ describe("thinking levels on the wire (agent --local, no key)", () => {
     expect(off.code).toBe(0);
     expect(off.stdout).toContain('"finalAssistantVisibleText": "2 + 2 = 4."');
     expect(e2e.posts().at(-1)?.body).not.toHaveProperty("reasoning_effort");
-  }, 700_000);
+  });
 });
 
 /** Files of OpenClaw's state (sessions, transcripts) whose bytes contain `text`. */

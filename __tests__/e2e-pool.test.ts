@@ -3,7 +3,7 @@
 // in `openclaw inferrs status` run beside it, stops one with `openclaw inferrs stop`, and leaves no
 // process when it stops.
 import { alive } from "../tools/openclaw-host.ts";
-import { type PluginConfigOptions, useE2eSuite } from "../tools/e2e/harness.ts";
+import { E2E_TIMEOUT_MS, type PluginConfigOptions, useE2eSuite } from "../tools/e2e/harness.ts";
 
 const GEMMA = "google/gemma-4-E2B-it";
 const QWEN = "Qwen/Qwen3-0.6B";
@@ -24,7 +24,7 @@ test("a start of a few seconds prints progress lines on the --local console, the
   expect(output).toMatch(new RegExp(`inferrs: loading ${GEMMA} on port ${port}: (download|quantize|load), \\d+\\.\\d s`));
   expect(output).toMatch(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after [4-9]\\.\\d s`));
   for (const start of e2e.starts()) expect(alive(start.pid!)).toBe(false);
-}, 300_000);
+});
 
 test("without a gateway, status and stop say that nothing runs", async () => {
   usePluginConfig();
@@ -33,14 +33,14 @@ test("without a gateway, status and stop say that nothing runs", async () => {
   const stop = await e2e.run(["inferrs", "stop", QWEN]);
   expect(stop.code).not.toBe(0);
   expect(stop.stdout).toContain(`No inferrs server started by OpenClaw serves ${QWEN}.`);
-}, 300_000);
+});
 
 describe("a gateway with service.maxServers 2", () => {
   test("preloads, serves two models at once, reports both, stops one on request and all at gateway stop", async () => {
     usePluginConfig({ service: { maxServers: 2, preload: [GEMMA] } });
     const gateway = await e2e.startGateway(); // no key anywhere
     const port = e2e.port;
-    await gateway.waitForOutput(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after`), 120_000);
+    await gateway.waitForOutput(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after`), E2E_TIMEOUT_MS);
     expect(e2e.starts().map((line) => line.model)).toEqual([GEMMA]);
 
     for (const [i, model] of [GEMMA, QWEN, GEMMA, QWEN, GEMMA].entries()) {
@@ -72,5 +72,5 @@ describe("a gateway with service.maxServers 2", () => {
 
     await gateway.stop();
     for (const start of e2e.starts()) expect(alive(start.pid!)).toBe(false);
-  }, 900_000);
+  });
 });

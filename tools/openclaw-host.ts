@@ -161,7 +161,7 @@ export class OpenClawHost {
   }
 
   /** Runs `openclaw gateway run` on loopback and resolves once it logs that it is ready. */
-  async startGateway(port: number, env: Record<string, string> = {}): Promise<Gateway> {
+  async startGateway(port: number, env: Record<string, string> = {}, readyTimeoutMs = 180_000): Promise<Gateway> {
     const config = this.readConfig();
     this.writeConfig({ ...config, gateway: { mode: "local", port, bind: "loopback" } });
     const child = this.spawn(["gateway", "run", "--bind", "loopback", "--port", String(port)], env);
@@ -194,7 +194,7 @@ export class OpenClawHost {
     const collect = (chunk: Buffer) => (output += chunk.toString());
     child.stdout!.on("data", collect);
     child.stderr!.on("data", collect);
-    await waitForOutput(/\[gateway\] ready/, 180_000);
+    await waitForOutput(/\[gateway\] ready/, readyTimeoutMs);
     return {
       waitForOutput,
       stop: async () => {

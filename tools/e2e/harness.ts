@@ -3,7 +3,7 @@
 // commands the tests use, emulated servers and gateways that are stopped after the test that
 // started them, and a leak check scoped to what this file started (other users of the machine run
 // emulators and OpenClaw too: nothing system-wide is looked at).
-import { afterAll, afterEach, beforeAll, beforeEach } from "@jest/globals";
+import { afterAll, afterEach, beforeAll, beforeEach, jest } from "@jest/globals";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,12 @@ type Json = Record<string, unknown>;
 export type LogLine = ReturnType<OpenClawHost["requests"]>[number];
 
 export const PROMPT = "What is 2 + 2?";
-const CLI_TIMEOUT_MS = 300_000;
+/**
+ * How long an e2e test, hook or wait may take. Generous: an OpenClaw CLI start takes ~10 s on an
+ * idle 2-core machine and minutes on a loaded one; every wait ends at its event, not at this.
+ */
+export const E2E_TIMEOUT_MS = 20 * 60_000;
+const CLI_TIMEOUT_MS = 10 * 60_000;
 
 export interface SuiteOptions {
   /** Host config (top-level keys) every test of the file starts from, besides the plugin's. */
@@ -128,7 +133,7 @@ export class E2eSuite {
 
   /** A gateway on loopback for this test only; stopped after it. */
   async startGateway(env: Record<string, string> = {}): Promise<Gateway> {
-    const gateway = await this.host.startGateway(await freePort(), env);
+    const gateway = await this.host.startGateway(await freePort(), env, E2E_TIMEOUT_MS);
     this.gateways.add(gateway);
     return gateway;
   }
@@ -139,7 +144,7 @@ export class E2eSuite {
    */
   sharedGateway(): Promise<Gateway> {
     this.shared ??= freePort()
-      .then((port) => this.host.startGateway(port))
+      .then((port) => this.host.startGateway(port, {}, E2E_TIMEOUT_MS))
       .then(
         (gateway) => {
           // Its gateway block stays for the next tests (a config change would make it reload).
@@ -216,9 +221,10 @@ export class E2eSuite {
 /** The harness for one e2e file: registers its set-up and clean-up hooks. */
 export function useE2eSuite(options: SuiteOptions = {}): E2eSuite {
   const suite = new E2eSuite(options);
-  beforeAll(() => suite.setUp(), 300_000);
+  jest.setTimeout(E2E_TIMEOUT_MS);
+  beforeAll(() => suite.setUp());
   beforeEach(() => suite.beginTest());
-  afterEach(() => suite.endTest(), 120_000);
-  afterAll(() => suite.tearDown(), 120_000);
+  afterEach(() => suite.endTest());
+  afterAll(() => suite.tearDown());
   return suite;
 }
