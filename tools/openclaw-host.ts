@@ -59,7 +59,10 @@ export class OpenClawHost {
       cpSync(template.stateDir, host.stateDir, { recursive: true });
       host.writeConfig({ ...template.readConfig(), logging: { file: join(host.dir, "openclaw.log") } });
     } else {
-      await host.install();
+      await host.install().catch(async (error: unknown) => {
+        await host.dispose();
+        throw error;
+      });
     }
     return host;
   }
