@@ -83,7 +83,9 @@ export class OpenClawHost {
       discovery: { mdns: { mode: "off" } },
       cron: { enabled: false },
     });
-    const install = await this.run(["plugins", "install", `npm-pack:${pluginTarball}`, "--force", "--accept-capabilities"]);
+    const install = await this.run(["plugins", "install", `npm-pack:${pluginTarball}`, "--force", "--accept-capabilities"], {
+      timeoutMs: 600_000, // minutes on a loaded machine
+    });
     if (install.code !== 0) throw new Error(`plugin install failed:\n${install.stdout}\n${install.stderr}`);
   }
 
