@@ -1,6 +1,6 @@
 // Prints the results table and writes docs/benchmarks.md: table, machine, date, rerun command,
 // where the time goes, and for each missed target the cause found and the fix recommended.
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Machine } from "./machine.ts";
 import { PROFILED_FUNCTIONS } from "./cli-run.ts";
 import { metText, type Results, type Row } from "./results.ts";
@@ -256,5 +256,7 @@ ${RERUN}
 
 It builds the plugin, packs it, prints progress on stderr and the table on stdout, rewrites this file, and stops every process it started (also on errors).
 `;
-  writeFileSync(path, doc);
+  // The test suite's figures are measured by hand (see that section), not by the bench: kept as they are.
+  const testSuite = existsSync(path) ? (/\n## Test suite\n[\s\S]*$/.exec(readFileSync(path, "utf8"))?.[0] ?? "") : "";
+  writeFileSync(path, doc + testSuite);
 }
