@@ -95,7 +95,7 @@ describe("start failures", () => {
     expect(error.message).toMatch(
       new RegExp(`^inferrs could not load ${A}: Model load failed: DriverError\\(CUDA_ERROR_OUT_OF_MEMORY, "out of memory"\\)\nLast output of inferrs:\n`),
     );
-    expect(error.message).toContain(`Starting inferrs server for model: ${A}`);
+    expect(error.message).toContain(`Downloading model ${A} (revision: main)`); // the last 12 lines are quoted
     expect(error.message).not.toMatch(/\u001b\[/); // colour codes are stripped
     const [start] = starts(r.log);
     expect(isGone(start.pid)).toBe(true);

@@ -71,8 +71,10 @@ describe("model ids (case 2)", () => {
     for (const path of ["/etc/passwd", "../../etc", "./model", "org/../x", "~/models/x", "C:\\models"]) {
       expect(modelIdProblem(path, none)).toContain("is a local path, and inferrs would load whatever that path holds");
     }
-    const named = resolveConfig({ models: { "/srv/models/gemma": {}, "--x": {} } });
+    const named = resolveConfig({ models: { "/srv/models/gemma": {} } });
     expect(modelIdProblem("/srv/models/gemma", named)).toBeUndefined();
+    // A flag-like id is refused even where it would be named: the schema refuses such a models key.
+    expect(() => resolveConfig({ models: { "--x": {} } })).toThrow('a model id never starts with "-"');
     expect(modelIdProblem("--x", named)).toContain('starts with "-"');
     expect(["-x", "/a", "a/../b", "ok\n", A].filter(isListableModelId)).toEqual([A]);
   });

@@ -116,8 +116,13 @@ export class OpenClawHost {
         env[key] = value;
       }
     }
+    // OpenClaw's own temp files (e.g. the gateway's .openclaw-terminal-staging-*) stay in the
+    // host's dir, which dispose() removes.
+    const tmp = join(this.dir, "tmp");
+    mkdirSync(tmp, { recursive: true });
     return {
       ...env,
+      TMPDIR: tmp,
       OPENCLAW_STATE_DIR: this.stateDir,
       OPENCLAW_CONFIG_PATH: this.configPath,
       ...(this.ownHfCache ? { HF_HOME: this.hfHome } : {}),
