@@ -123,6 +123,8 @@ export class OpenClawHost {
     return {
       ...env,
       TMPDIR: tmp,
+      // ...but Node's compile cache, which OpenClaw puts in TMPDIR, stays warm across hosts.
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "node-compile-cache"),
       OPENCLAW_STATE_DIR: this.stateDir,
       OPENCLAW_CONFIG_PATH: this.configPath,
       ...(this.ownHfCache ? { HF_HOME: this.hfHome } : {}),
