@@ -57,7 +57,10 @@ const transport = (async (model, context, options) => {
   const channel = new EventChannel();
   const content = body.choices?.[0]?.message?.content;
   if (content === undefined) channel.push({ type: "error", error: { errorMessage: `${res.status} ${body.error?.message}`, content: [] } } as never);
-  else channel.push({ type: "text_delta", delta: content } as never);
+  else {
+    channel.push({ type: "text_delta", delta: content } as never);
+    channel.push({ type: "done", reason: "stop", message: { role: "assistant", content: [{ type: "text", text: content }], stopReason: "stop" } } as never);
+  }
   channel.end();
   return channel;
 }) as StreamFn;
