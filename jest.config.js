@@ -10,4 +10,6 @@ export default {
   testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
   testTimeout: 60000,
   globalSetup: "<rootDir>/__tests__/support/global-setup.mjs",
+  // Fails the run if it left a process, a temp dir or an OpenClaw lock file behind.
+  globalTeardown: "<rootDir>/__tests__/support/global-teardown.mjs",
 };

@@ -117,6 +117,90 @@ describe("plugin config", () => {
     expect([service.idleStopMs.maximum, service.readyTimeoutMs.maximum]).toEqual([2147483647, 2147483647]);
   });
 
+  test("every timer value in the schema, per model too, is refused past 2^31 - 1 ms with the key", () => {
+    expect(errorOf({ models: { "m/x": { idleStopMs: 3000000000 } } })).toBe(
+      'plugins.entries.inferrs.config.models["m/x"].idleStopMs is 3000000000, but it must be an integer ≥ 0 and ≤ 2147483647.',
+    );
+    // Every integer whose key ends in Ms, wherever it is in the manifest's JSON Schema, has the bound.
+    const timers: string[] = [];
+    const walk = (schema: any, path: string): void => {
+      if (!schema || typeof schema !== "object") return;
+      if (schema.type === "integer" && /Ms$/.test(path)) {
+        timers.push(path);
+        expect({ path, maximum: schema.maximum <= 2147483647 }).toEqual({ path, maximum: true });
+      }
+      for (const [key, child] of Object.entries(schema.properties ?? {})) walk(child, path ? `${path}.${key}` : key);
+      for (const child of Object.values(schema.patternProperties ?? {})) walk(child, `${path}.<id>`);
+    };
+    walk(configJsonSchema(), "");
+    expect(timers).toEqual(expect.arrayContaining(["service.idleStopMs", "service.readyTimeoutMs", "models.<id>.idleStopMs"]));
+  });
+
+  test("server flags the plugin sets itself are refused in service.args and models.<id>.args, with the key and the reason", () => {
+    const owned = "the plugin sets --host, --port, --device itself (from baseUrl and service.device); remove it.";
+    expect(errorOf({ service: { args: ["--port", "9000"] } })).toBe(
+      `plugins.entries.inferrs.config.service.args[0] is "--port", which is refused: ${owned}`,
+    );
+    expect(errorOf({ models: { "a/b": { args: ["--max-seq-len", "8192", "--host", "0.0.0.0"] } } })).toBe(
+      `plugins.entries.inferrs.config.models["a/b"].args[2] is "--host", which is refused: ${owned}`,
+    );
+    expect(errorOf({ service: { args: ["--port=9000"] } })).toContain("service.args[0] is \"--port=9000\", which is refused");
+    expect(errorOf({ service: { args: ["--device=cpu"] } })).toContain("service.args[0] is \"--device=cpu\", which is refused");
+    expect(errorOf({ models: { "a/b": { args: ["--"] } } })).toBe(
+      'plugins.entries.inferrs.config.models["a/b"].args[0] is "--", which is refused: the plugin puts the model after `--` itself; remove it.',
+    );
+    expect(resolveConfig({ service: { args: ["--max-seq-len", "8192", "--ports-like-flag", "--paged-attention=0.5"] } }).service.args).toHaveLength(4);
+  });
+
+  test("models keys that are flags or not model ids, and preload entries that are flags or paths, are refused with the reason", () => {
+    expect(errorOf({ models: { "--help": {} } })).toBe(
+      'plugins.entries.inferrs.config.models has the key "--help", which it refuses: a model id never starts with "-" (the server would read it as a flag).',
+    );
+    expect(errorOf({ models: { "a b": {} } })).toContain("a model id has no spaces, backslashes or control characters");
+    expect(errorOf({ models: { "": {} } })).toContain('has the key "", which it refuses: a model id is not empty');
+    expect(errorOf({ service: { preload: ["--help"] } })).toBe(
+      'plugins.entries.inferrs.config.service.preload[0] is "--help", which is refused: a model id never starts with "-" (the server would read it as a flag).',
+    );
+    for (const path of ["/etc/passwd", "../x", "~/models/x", "./m", "a/../b"]) {
+      expect(errorOf({ service: { preload: [path] } })).toContain("which is refused: it is a file path, and only model ids are allowed here.");
+    }
+    // A local model is still configured by its path, and preload takes ids of any shape inferrs serves.
+    expect(Object.keys(resolveConfig({ models: { "/srv/models/gemma": {} } }).models)).toEqual(["/srv/models/gemma"]);
+    expect(resolveConfig({ service: { preload: ["google/gemma-4-E2B-it", "ai/smollm2:latest"] } }).service.preload).toHaveLength(2);
+  });
+
+  test("a baseUrl with port 0 is refused with the reason", () => {
+    expect(errorOf({ baseUrl: "http://127.0.0.1:0/v1" })).toBe(
+      "plugins.entries.inferrs.config.baseUrl is \"http://127.0.0.1:0/v1\": port 0 is no server's port; name the port inferrs listens on, e.g. http://127.0.0.1:8080/v1.",
+    );
+  });
+
+  test("the manifest's JSON Schema refuses what the plugin owns, as OpenClaw's validator reads it (unicode patterns)", () => {
+    const schema = configJsonSchema() as any;
+    const matches = (pattern: string, value: string) => new RegExp(pattern, "u").test(value);
+    const argPattern = schema.properties.service.properties.args.items.pattern;
+    const modelSchema = schema.properties.models;
+    expect(modelSchema.additionalProperties).toBe(false);
+    const [keyPattern] = Object.keys(modelSchema.patternProperties);
+    const modelArgPattern = (Object.values(modelSchema.patternProperties)[0] as any).properties.args.items.pattern;
+    const preloadPattern = schema.properties.service.properties.preload.items.pattern;
+    for (const arg of ["--port", "--port=1", "--host", "--device=cpu", "--"]) {
+      expect({ arg, service: matches(argPattern, arg), model: matches(modelArgPattern, arg) }).toEqual({ arg, service: false, model: false });
+    }
+    expect(matches(argPattern, "--max-seq-len")).toBe(true);
+    for (const key of ["--help", "", "a b"]) expect({ key, ok: matches(keyPattern!, key) }).toEqual({ key, ok: false });
+    for (const entry of ["--help", "/etc/passwd", "../x", "~/x"]) expect({ entry, ok: matches(preloadPattern, entry) }).toEqual({ entry, ok: false });
+    expect(matches(schema.properties.baseUrl.pattern, "http://127.0.0.1:0/v1")).toBe(false);
+  });
+
+  test("a refused baseUrl never echoes its query, fragment or user info", () => {
+    for (const baseUrl of ["http://127.0.0.1:8080/v1?k=Passw0rdSecretZ", "http://127.0.0.1:8080/v1#Passw0rdSecretZ", "http://me:Passw0rdSecretZ@127.0.0.1:8080/v1"]) {
+      const message = errorOf({ baseUrl });
+      expect(message).not.toContain("Passw0rdSecretZ");
+      expect(message).toContain("<redacted>");
+    }
+  });
+
   test("the manifest's configSchema is the TypeBox schema (run `npm run manifest` after changing it)", () => {
     const manifest = JSON.parse(readFileSync(new URL("../openclaw.plugin.json", import.meta.url), "utf8"));
     expect(manifest.configSchema).toEqual(configJsonSchema());

@@ -4,86 +4,91 @@
 // finds a note, and no inferrs process outlives the CLI. Only plugin config: no provider block.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { alive, inferrsBin, OpenClawHost } from "../tools/openclaw-host.ts";
-import { freePort } from "./support/emulator.ts";
+import { alive, type RunResult } from "../tools/openclaw-host.ts";
+import { type LogLine, useE2eSuite } from "../tools/e2e/harness.ts";
 
 const EMBEDDING_MODEL = "Qwen/Qwen3-Embedding-0.6B";
 
-let host: OpenClawHost;
-let port: number;
-
-beforeAll(async () => {
-  host = await OpenClawHost.create();
-  port = await freePort();
-  host.setPluginConfig({
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    service: { command: inferrsBin, env: { INFERRS_EMU_REQUEST_LOG: host.requestLog } },
-  });
-  host.writeConfig({ ...host.readConfig(), memory: { search: { provider: "inferrs", model: EMBEDDING_MODEL } } });
-  // An isolated state keeps the default agent's workspace at <state dir>/workspace.
-  const workspace = join(host.stateDir, "workspace");
-  mkdirSync(join(workspace, "memory"), { recursive: true });
-  writeFileSync(join(workspace, "MEMORY.md"), "# Memory\n\n- The user prefers TypeScript over JavaScript.\n");
-  writeFileSync(
-    join(workspace, "memory", "2026-09-01.md"),
-    "# 2026-09-01\n\nThe staging deploy key lives in the team vault under ops/staging.\n\nLunch was a banana.\n",
-  );
-}, 120_000);
-
-afterAll(async () => {
-  await host?.dispose();
+const e2e = useE2eSuite({
+  pluginConfig: (suite) => suite.pluginConfig(),
+  config: (suite) => {
+    // An isolated state keeps the default agent's workspace at <state dir>/workspace.
+    const workspace = join(suite.host.stateDir, "workspace");
+    mkdirSync(join(workspace, "memory"), { recursive: true });
+    writeFileSync(join(workspace, "MEMORY.md"), "# Memory\n\n- The user prefers TypeScript over JavaScript.\n");
+    writeFileSync(
+      join(workspace, "memory", "2026-09-01.md"),
+      "# 2026-09-01\n\nThe staging deploy key lives in the team vault under ops/staging.\n\nLunch was a banana.\n",
+    );
+    return { memory: { search: { provider: "inferrs", model: EMBEDDING_MODEL } } };
+  },
 });
 
-const starts = () => host.starts();
-const embeddingPosts = () => host.requests().filter((line) => line.path === "/v1/embeddings");
+/** The index the later tests search: made once, by whichever test needs it first. */
+let indexed: Promise<{ index: RunResult; starts: LogLine[]; embedded: string[] }> | undefined;
+function memoryIndex() {
+  indexed ??= e2e.run(["memory", "index", "--force"]).then((index) => ({
+    index,
+    starts: e2e.starts(),
+    embedded: e2e.posts("/v1/embeddings").flatMap((line) => (line.body as { input: string[] }).input),
+  }));
+  return indexed;
+}
 
 test("memory index --force starts the embedding model and embeds the memory files; no process outlives the CLI", async () => {
-  const index = await host.run(["memory", "index", "--force"]);
+  const { index, starts, embedded } = await memoryIndex();
   expect({ code: index.code, output: index.stdout + index.stderr }).toMatchObject({ code: 0 });
 
   // Its own server on a free port (a slot outside service.maxServers): baseUrl's port stays for chat models.
-  expect(starts().map((line) => line.argv)).toEqual([
+  expect(starts.map((line) => line.argv)).toEqual([
     ["serve", "--host", "127.0.0.1", "--port", expect.any(String), "--device", "cpu", "--", EMBEDDING_MODEL],
   ]);
-  expect(starts()[0]!.argv![4]).not.toBe(String(port));
-  const embedded = embeddingPosts().flatMap((line) => (line.body as { input: string[] }).input);
+  expect(starts[0]!.argv![4]).not.toBe(String(e2e.port));
   expect(embedded.join("\n")).toContain("The staging deploy key lives in the team vault");
   expect(embedded.join("\n")).toContain("The user prefers TypeScript");
-  for (const line of starts()) expect(alive(line.pid!)).toBe(false);
-}, 180_000);
+  for (const line of starts) expect(alive(line.pid!)).toBe(false);
+});
 
 test("memory status names the inferrs provider and its model, and starts nothing", async () => {
-  const before = starts().length;
-  const status = await host.run(["memory", "status", "--json"]);
+  await memoryIndex();
+  const before = e2e.starts().length;
+  const status = await e2e.run(["memory", "status", "--json"]);
   expect(status.code).toBe(0);
-  expect(starts()).toHaveLength(before);
+  expect(e2e.starts()).toHaveLength(before);
   expect(status.stdout).toContain('"provider": "inferrs"');
   expect(status.stdout).toContain(EMBEDDING_MODEL);
-}, 120_000);
+});
 
 test("memory search finds the indexed note, embedding the query with the same model", async () => {
-  const before = starts().length;
-  const search = await host.run(["memory", "search", "where is the staging deploy key?", "--json"]);
+  await memoryIndex();
+  const before = e2e.starts().length;
+  const search = await e2e.run(["memory", "search", "where is the staging deploy key?", "--json"]);
   expect({ code: search.code, output: search.stdout + search.stderr }).toMatchObject({ code: 0 });
   expect(search.stdout).toContain("team vault");
   expect(search.stdout).toContain("memory/2026-09-01.md");
-  const queries = embeddingPosts().flatMap((line) => (line.body as { input: string[] }).input);
+  const queries = e2e.posts("/v1/embeddings").flatMap((line) => (line.body as { input: string[] }).input);
   expect(queries).toContain("where is the staging deploy key?");
-  for (const line of starts().slice(before)) expect(alive(line.pid!)).toBe(false);
-}, 180_000);
+  for (const line of e2e.starts().slice(before)) expect(alive(line.pid!)).toBe(false);
+});
 
 test("a model id that is a path is refused with the fix, and nothing starts", async () => {
-  const config = host.readConfig();
-  host.writeConfig({ ...config, memory: { search: { provider: "inferrs", model: "../models/evil" } } });
-  try {
-    const before = starts().length;
-    const index = await host.run(["memory", "index", "--force"]);
-    expect(index.code).not.toBe(0);
-    expect(index.stdout + index.stderr).toContain(
-      'memory.search.model is "../models/evil", which OpenClaw will not pass to inferrs: it looks like a file path',
-    );
-    expect(starts()).toHaveLength(before);
-  } finally {
-    host.writeConfig(config);
-  }
-}, 180_000);
+  e2e.updateConfig({ memory: { search: { provider: "inferrs", model: "../models/evil" } } });
+  const index = await e2e.run(["memory", "index", "--force"]);
+  expect(index.code).not.toBe(0);
+  expect(index.stdout + index.stderr).toContain(
+    'memory.search.model is "../models/evil", which OpenClaw will not pass to inferrs: it looks like a file path',
+  );
+  expect(e2e.starts()).toEqual([]);
+});
+
+test("with service.autoStart false, memory index uses the embedding server the user runs at baseUrl", async () => {
+  const user = await e2e.startEmulator({ model: EMBEDDING_MODEL, env: { INFERRS_EMU_REQUEST_LOG: e2e.host.requestLog } });
+  await user.waitForHealth(200);
+  e2e.usePluginConfig({ service: { autoStart: false } });
+  const index = await e2e.run(["memory", "index", "--force"]);
+  expect({ code: index.code, output: index.stdout + index.stderr }).toMatchObject({ code: 0 });
+  expect(index.stdout + index.stderr).not.toContain("Start it yourself");
+  expect(e2e.posts("/v1/embeddings").length).toBeGreaterThan(0);
+  // Only the user's own server started (its start line is in the log): OpenClaw started nothing.
+  expect(e2e.starts().filter((line) => line.port !== e2e.port)).toEqual([]);
+});

@@ -2,70 +2,52 @@
 // with `service.maxServers: 2` that preloads a model, keeps two models served at once, shows both
 // in `openclaw inferrs status` run beside it, stops one with `openclaw inferrs stop`, and leaves no
 // process when it stops.
-import { alive, inferrsBin, OpenClawHost, type Gateway } from "../tools/openclaw-host.ts";
-import { freePort } from "./support/emulator.ts";
+import { alive } from "../tools/openclaw-host.ts";
+import { E2E_TIMEOUT_MS, type PluginConfigOptions, useE2eSuite } from "../tools/e2e/harness.ts";
 
 const GEMMA = "google/gemma-4-E2B-it";
 const QWEN = "Qwen/Qwen3-0.6B";
 
-let host: OpenClawHost;
-let gateway: Gateway | undefined;
-let port: number;
+const e2e = useE2eSuite({ ownInstall: true });
 
-function usePluginConfig(service: Record<string, unknown>, serviceEnv: Record<string, string> = {}): void {
-  host.setPluginConfig({
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    service: { command: inferrsBin, env: { INFERRS_EMU_REQUEST_LOG: host.requestLog, ...serviceEnv }, ...service },
-    models: { [QWEN]: { args: ["--max-seq-len", "16384"] } },
-  });
+function usePluginConfig(options: PluginConfigOptions = {}): void {
+  e2e.usePluginConfig({ ...options, models: { [QWEN]: { args: ["--max-seq-len", "16384"] } } });
 }
 
-const starts = () => host.starts();
-
-beforeAll(async () => {
-  host = await OpenClawHost.create();
-  port = await freePort();
-}, 120_000);
-
-afterAll(async () => {
-  await gateway?.stop();
-  await host?.dispose();
-});
-
 test("a start of a few seconds prints progress lines on the --local console, then how long it took", async () => {
-  usePluginConfig({}, { INFERRS_EMU_LOAD_MS: "4500" });
-  const run = await host.run(["infer", "model", "run", "--local", "--model", `inferrs/${GEMMA}`, "--prompt", "What is 2 + 2?"]);
+  usePluginConfig({ env: { INFERRS_EMU_LOAD_MS: "4500" } });
+  const run = await e2e.inferRun(GEMMA, { json: false });
   expect(run.code).toBe(0);
   const output = run.stdout + run.stderr;
+  const port = e2e.port;
   expect(output).toContain(`inferrs: starting ${GEMMA} on port ${port}`);
   expect(output).toMatch(new RegExp(`inferrs: loading ${GEMMA} on port ${port}: (download|quantize|load), \\d+\\.\\d s`));
   expect(output).toMatch(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after [4-9]\\.\\d s`));
-  for (const start of starts()) expect(alive(start.pid!)).toBe(false);
-}, 120_000);
+  for (const start of e2e.starts()) expect(alive(start.pid!)).toBe(false);
+});
 
 test("without a gateway, status and stop say that nothing runs", async () => {
-  const status = await host.run(["inferrs", "status", "--json"]);
+  usePluginConfig();
+  const status = await e2e.run(["inferrs", "status", "--json"]);
   expect(JSON.parse(status.stdout)).toMatchObject({ health: "down", maxServers: 1, servers: [] });
-  const stop = await host.run(["inferrs", "stop", QWEN]);
+  const stop = await e2e.run(["inferrs", "stop", QWEN]);
   expect(stop.code).not.toBe(0);
   expect(stop.stdout).toContain(`No inferrs server started by OpenClaw serves ${QWEN}.`);
-}, 120_000);
+});
 
 describe("a gateway with service.maxServers 2", () => {
   test("preloads, serves two models at once, reports both, stops one on request and all at gateway stop", async () => {
-    const before = starts().length;
-    usePluginConfig({ maxServers: 2, preload: [GEMMA] });
-    gateway = await host.startGateway(await freePort()); // no key anywhere
-    await gateway.waitForOutput(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after`), 120_000);
-    expect(starts().slice(before).map((line) => line.model)).toEqual([GEMMA]);
+    usePluginConfig({ service: { maxServers: 2, preload: [GEMMA] } });
+    const gateway = await e2e.startGateway(); // no key anywhere
+    const port = e2e.port;
+    await gateway.waitForOutput(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after`), E2E_TIMEOUT_MS);
+    expect(e2e.starts().map((line) => line.model)).toEqual([GEMMA]);
 
     for (const [i, model] of [GEMMA, QWEN, GEMMA, QWEN, GEMMA].entries()) {
-      const turn = await host.run(["agent", "--model", `inferrs/${model}`, "--session-id", `pool-${i}`, "-m", "What is 2 + 2?", "--json"], {
-        timeoutMs: 300_000,
-      });
-      expect(turn.stdout).toContain("2 + 2 = 4.");
+      const turn = await e2e.agent(model, { session: `pool-${i}` });
+      expect(turn.stdout).toContain("2 + 2 is 4.");
     }
-    const started = starts().slice(before);
+    const started = e2e.starts();
     expect(started.map((line) => line.model)).toEqual([GEMMA, QWEN]); // each model started once
     const [gemma, qwen] = started;
     expect(alive(gemma!.pid!) && alive(qwen!.pid!)).toBe(true); // both run at once
@@ -73,7 +55,7 @@ describe("a gateway with service.maxServers 2", () => {
     expect(qwen!.argv).toEqual(expect.arrayContaining(["--max-seq-len", "16384"])); // QWEN's args reach only its server
     expect(gemma!.argv).not.toContain("--max-seq-len");
 
-    const status = await host.run(["inferrs", "status", "--json"]);
+    const status = await e2e.run(["inferrs", "status", "--json"]);
     const report = JSON.parse(status.stdout) as { servers: Array<Record<string, unknown>> };
     expect(report.servers).toEqual(
       expect.arrayContaining([
@@ -83,13 +65,12 @@ describe("a gateway with service.maxServers 2", () => {
     );
     expect(report.servers).toHaveLength(2);
 
-    const stop = await host.run(["inferrs", "stop", QWEN]);
+    const stop = await e2e.run(["inferrs", "stop", QWEN]);
     expect(stop.stdout).toContain(`Stopped inferrs serving ${QWEN} (pid ${qwen!.pid}, port ${qwen!.port}).`);
     expect(alive(qwen!.pid!)).toBe(false);
     expect(alive(gemma!.pid!)).toBe(true);
 
     await gateway.stop();
-    gateway = undefined;
-    for (const start of starts()) expect(alive(start.pid!)).toBe(false);
-  }, 900_000);
+    for (const start of e2e.starts()) expect(alive(start.pid!)).toBe(false);
+  });
 });

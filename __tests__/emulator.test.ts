@@ -85,7 +85,7 @@ describe("a served model (google/gemma-4-E2B-it)", () => {
     expect(body.id).toMatch(/^chatcmpl-[0-9a-f-]{36}$/);
     expect(body.object).toBe("chat.completion");
     expect(body.model).toBe("google/gemma-4-E2B-it");
-    expect(body.choices).toEqual([{ index: 0, message: { role: "assistant", content: "2 + 2 = 4." }, finish_reason: "stop" }]);
+    expect(body.choices).toEqual([{ index: 0, message: { role: "assistant", content: "2 + 2 is 4." }, finish_reason: "stop" }]);
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
   });
 
@@ -103,13 +103,13 @@ describe("a served model (google/gemma-4-E2B-it)", () => {
     expect(chunks[chunks.length - 1].choices).toEqual([{ index: 0, delta: {}, finish_reason: "stop" }]);
     const content = chunks.slice(1, -1).map((c) => c.choices[0].delta.content);
     expect(content.length).toBeGreaterThan(1);
-    expect(content.join("")).toBe("2 + 2 = 4.");
+    expect(content.join("")).toBe("2 + 2 is 4.");
   });
 
   it("accepts an array of content parts", async () => {
     const res = await chat(emu, { messages: [{ role: "user", content: [{ type: "text", text: "What is " }, { type: "text", text: "2 + 2?" }] }] });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).choices[0].message.content).toBe("2 + 2 = 4.");
+    expect(((await res.json()) as any).choices[0].message.content).toBe("2 + 2 is 4.");
   });
 
   it("rejects the developer role with axum's 422 text", async () => {
@@ -287,7 +287,7 @@ describe("Qwen3.5 tool calls and thinking", () => {
   });
   afterAll(stopAllEmulators);
 
-  it("returns native tool_calls when the last user message names a tool", async () => {
+  it("returns native tool_calls when the user asks for a tool by name", async () => {
     const res = await chat(emu, { tools, messages: [{ role: "user", content: 'Use get_weather with {"city":"Paris"}' }] });
     const body = (await res.json()) as Record<string, any>;
     expect(body.choices[0]).toEqual({
@@ -298,7 +298,7 @@ describe("Qwen3.5 tool calls and thinking", () => {
   });
 
   it("streams the tool call as a start chunk, argument chunks and finish_reason tool_calls", async () => {
-    const res = await chat(emu, { stream: true, tools, messages: [{ role: "user", content: "get_weather please" }] });
+    const res = await chat(emu, { stream: true, tools, messages: [{ role: "user", content: "Use get_weather please" }] });
     const chunks = sseData(await res.text()).slice(0, -1).map((d) => JSON.parse(d) as Chunk);
     expect(chunks[1].choices[0].delta).toEqual({ tool_calls: [{ index: 0, id: "call_0", type: "function", function: { name: "get_weather", arguments: "" } }] });
     expect(chunks[2].choices[0].delta).toEqual({ tool_calls: [{ index: 0, function: { arguments: "{}" } }] });
@@ -316,13 +316,175 @@ describe("Qwen3.5 tool calls and thinking", () => {
     const firstContent = thinking.findIndex((d) => d.content !== undefined);
     expect(join(thinking, "reasoning_content")).toBe("The user wants a short answer, so I will reply directly.");
     expect(thinking.slice(firstContent).some((d) => d.reasoning_content !== undefined)).toBe(false);
-    expect(join(thinking, "content")).toBe("2 + 2 = 4.");
+    expect(join(thinking, "content")).toBe("2 + 2 is 4.");
 
     for (const off of [{}, { reasoning_effort: null }]) {
       const plain = await deltas(off);
       expect(plain.some((d) => d.reasoning_content !== undefined)).toBe(false);
-      expect(join(plain, "content")).toBe("2 + 2 = 4.");
+      expect(join(plain, "content")).toBe("2 + 2 is 4.");
     }
+  });
+});
+
+describe("chat templates and tool calls as inferrs streams them (Qwen/Qwen3-0.6B)", () => {
+  let emu: Emulator;
+  let requestLog: string;
+  const fn = (name: string, properties: Record<string, unknown> = {}) => ({ type: "function", function: { name, parameters: { type: "object", properties } } });
+  const tools = [fn("get_weather", { city: { type: "string" }, units: { type: "string" } }), fn("read", { path: { type: "string" } })];
+  type ToolDelta = { index: number; id?: string; type?: string; function: { name?: string; arguments?: string } };
+  const streamed = async (body: Record<string, unknown>) => {
+    const res = await chat(emu, { stream: true, tools, ...body });
+    return sseData(await res.text()).slice(0, -1).map((d) => JSON.parse(d) as Chunk);
+  };
+  const toolDeltas = (chunks: Chunk[]) => chunks.flatMap((c) => (c.choices[0].delta.tool_calls as ToolDelta[] | undefined) ?? []);
+  const argsOf = (chunks: Chunk[], index: number) =>
+    toolDeltas(chunks)
+      .filter((d) => d.index === index)
+      .map((d) => d.function.arguments ?? "")
+      .join("");
+
+  beforeAll(async () => {
+    requestLog = join(makeTempDir(), "requests.jsonl");
+    emu = await startEmulator({ model: "Qwen/Qwen3-0.6B", hfHome: makeHfHome(), env: { INFERRS_EMU_REQUEST_LOG: requestLog } });
+    await emu.waitForHealth(200);
+  });
+  afterAll(stopAllEmulators);
+
+  it("picks the Qwen35 template from tokenizer_config.json (im_start + enable_thinking) and renders tools natively", async () => {
+    expect(emu.stdout()).toMatch(/INFO inferrs::tokenizer: Tokenizer loaded: template=Qwen35, eos=Some\("<\|im_end\|>"\) \(id=Some\(151645\)\), stop_ids=\[151645, 151643\]/);
+    await chat(emu, { tools, messages: [{ role: "user", content: "hello" }] });
+    expect(emu.stdout()).toContain("tools provided — rendered natively via chat template");
+  });
+
+  it("streams the arguments as many raw fragments in the model's own spacing (stream_args_delta_emitted_incrementally)", async () => {
+    const chunks = await streamed({ messages: [{ role: "user", content: 'Use get_weather with {"units":"metric","city":"Paris"}' }] });
+    const deltas = toolDeltas(chunks);
+    expect(deltas[0]).toEqual({ index: 0, id: "call_0", type: "function", function: { name: "get_weather", arguments: "" } });
+    const argChunks = chunks.filter((c) => (c.choices[0].delta.tool_calls as ToolDelta[] | undefined)?.some((d) => d.function.arguments));
+    expect(argChunks.length).toBeGreaterThan(3);
+    expect(argsOf(chunks, 0)).toBe('{"units": "metric", "city": "Paris"}');
+    expect(chunks.some((c) => c.choices[0].delta.content !== undefined)).toBe(false);
+    expect(chunks[chunks.length - 1].choices[0]).toEqual({ index: 0, delta: {}, finish_reason: "tool_calls" });
+  });
+
+  it("streams two calls in one turn with index 0 and 1 and ids call_0, call_1 (stream_two_consecutive_calls_increment_index)", async () => {
+    const chunks = await streamed({ messages: [{ role: "user", content: 'First use read {"path":"notes.txt"}, then call get_weather {"city":"Oslo"}' }] });
+    const starts = toolDeltas(chunks).filter((d) => d.id !== undefined);
+    expect(starts).toEqual([
+      { index: 0, id: "call_0", type: "function", function: { name: "read", arguments: "" } },
+      { index: 1, id: "call_1", type: "function", function: { name: "get_weather", arguments: "" } },
+    ]);
+    expect(JSON.parse(argsOf(chunks, 0))).toEqual({ path: "notes.txt" });
+    expect(JSON.parse(argsOf(chunks, 1))).toEqual({ city: "Oslo" });
+    // The newline the model writes between the two blocks is content, as in inferrs.
+    expect(chunks.map((c) => c.choices[0].delta.content ?? "").join("")).toBe("\n");
+    expect(chunks[chunks.length - 1].choices[0].finish_reason).toBe("tool_calls");
+  });
+
+  it("answers non-streaming with every call, arguments re-serialised compact with sorted keys", async () => {
+    const res = await chat(emu, { tools, messages: [{ role: "user", content: 'Use read {"path":"a.txt"} and call get_weather {"units":"metric","city":"Paris"}' }] });
+    const body = (await res.json()) as Record<string, any>;
+    expect(body.choices[0]).toEqual({
+      index: 0,
+      message: {
+        role: "assistant",
+        content: "",
+        tool_calls: [
+          { id: "call_0", type: "function", function: { name: "read", arguments: '{"path":"a.txt"}' } },
+          { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","units":"metric"}' } },
+        ],
+      },
+      finish_reason: "tool_calls",
+    });
+  });
+
+  it("calls tools only when asked in the user's current turn (OpenClaw's context after it included), and answers in text after tool results", async () => {
+    const context = { role: "user", content: '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\n"Active exec sessions:\\nnone"\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>' };
+    const names = async (messages: unknown[]) => {
+      const body = (await (await chat(emu, { tools: [...tools, fn("exec")], messages })).json()) as Record<string, any>;
+      return [(body.choices[0].message.tool_calls ?? []).map((c: any) => c.function.name), body.choices[0].message.content];
+    };
+    expect(await names([{ role: "user", content: "Use read on notes.txt" }, context])).toEqual([["read"], ""]);
+    expect((await names([{ role: "user", content: "What is 2 + 2? I was reading a book" }, context]))).toEqual([[], "2 + 2 is 4."]);
+    const afterResults = [
+      { role: "user", content: "Use read and use exec" },
+      { role: "assistant", content: "", tool_calls: [{ id: "call_0", type: "function", function: { name: "read", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "call_0", content: "hello from notes" },
+      { role: "tool", tool_call_id: "call_1", content: "exit 0" },
+      context,
+    ];
+    expect(await names(afterResults)).toEqual([[], "The tool returned: hello from notes; exit 0"]);
+  });
+
+  it("flushes a call cut by max_tokens as content after the length chunk (stream_flush_drains_unclosed_buffer_as_content)", async () => {
+    // 16 tokens: the name and the first argument bytes are out when the limit strikes.
+    const chunks = await streamed({ max_tokens: 16, messages: [{ role: "user", content: 'Call get_weather {"city":"Paris"}' }] });
+    const finishAt = chunks.findIndex((c) => c.choices[0].finish_reason !== null);
+    expect(chunks[finishAt].choices[0].finish_reason).toBe("length");
+    expect(toolDeltas(chunks.slice(0, finishAt + 1))[0]).toMatchObject({ id: "call_0", function: { name: "get_weather" } });
+    expect(argsOf(chunks, 0)).toBe('{"city');
+    const after = chunks.slice(finishAt + 1);
+    expect(after).toHaveLength(1);
+    expect(after[0].choices[0]).toEqual({ index: 0, delta: { content: '\n{"name": "get_weather", "arguments": {"city' }, finish_reason: null });
+
+    const res = await chat(emu, { tools, max_tokens: 16, messages: [{ role: "user", content: 'Call get_weather {"city":"Paris"}' }] });
+    const body = (await res.json()) as Record<string, any>;
+    expect(body.choices[0].finish_reason).toBe("length");
+    expect(body.choices[0].message.tool_calls).toBeUndefined();
+    expect(body.choices[0].message.content).toMatch(/^<tool_call>\n\{"name": "get_weather"/);
+  });
+
+  it("records the streamed chunks, tool-call fragments included, in the request log", () => {
+    const lines = readFileSync(requestLog, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const fragments = lines.filter((l) => l.event === "chunk" && l.data?.choices?.[0]?.delta?.tool_calls?.[0]?.function?.arguments);
+    expect(fragments.length).toBeGreaterThan(3);
+    expect(fragments[0]).toMatchObject({ id: expect.stringMatching(/^chatcmpl-/) });
+    expect(fragments[0]).not.toHaveProperty("path"); // request filters by path see requests only
+    expect(lines.some((l) => l.event === "chunk" && l.data === "[DONE]")).toBe(true);
+  });
+
+  it("keeps a stop string in the non-streaming text and drops its token from the stream (engine.rs check_stop)", async () => {
+    const body = { messages: [{ role: "user", content: "What is 2 + 2?" }], stop: [" is"] };
+    const plain = (await (await chat(emu, body)).json()) as Record<string, any>;
+    expect(plain.choices[0]).toMatchObject({ message: { content: "2 + 2 is" }, finish_reason: "stop" });
+    const chunks = sseData(await (await chat(emu, { ...body, stream: true })).text()).slice(0, -1).map((d) => JSON.parse(d) as Chunk);
+    expect(chunks.map((c) => c.choices[0].delta.content ?? "").join("")).toBe("2 + 2");
+    expect(chunks[chunks.length - 1].choices[0].finish_reason).toBe("stop");
+    // A stop string that ends inside a token (" 4.") never matches the text's end.
+    const inside = (await (await chat(emu, { ...body, stop: ["4"] })).json()) as Record<string, any>;
+    expect(inside.choices[0].message.content).toBe("2 + 2 is 4.");
+  });
+
+  it("gives an intelligible answer to inferrs' own integration prompt (looks_intelligible, contains 4)", async () => {
+    const res = await chat(emu, { messages: [{ role: "user", content: "What is 2 + 2? Reply with the plain digit only, no LaTeX, no explanation." }], max_tokens: 64, temperature: 0 });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, any>;
+    expect(body.object).toBe("chat.completion");
+    const content: string = body.choices[0].message.content;
+    expect(content).not.toBe("");
+    expect(/[A-Za-z]/.test(content)).toBe(true);
+    expect(content).toContain("4");
+  });
+});
+
+describe("templates other than Qwen35 fold tools into the prompt and never return tool_calls", () => {
+  afterEach(stopAllEmulators);
+  const tools = [{ type: "function", function: { name: "read", parameters: { type: "object", properties: {} } } }];
+
+  it.each([
+    ["google/gemma-3-1b-it", undefined, "Gemma"],
+    ["microsoft/Phi-3-mini-4k-instruct", undefined, "Phi"],
+    ["google/gemma-4-E2B-it", undefined, "Gemma4"],
+    ["Qwen/Qwen3-0.6B", { "tokenizer_config.json": { chat_template: "{% for m in messages %}<|im_start|>{{ m.role }}{% endfor %}" } }, "ChatML"],
+    ["Qwen/Qwen3-0.6B", { "chat_template.jinja": "<|im_start|>{% if enable_thinking %}" }, "ChatML"],
+  ])("%s with %j: template %s", async (model, tokenizer, template) => {
+    const emu = await startEmulator({ model, hfHome: makeHfHome([{ id: model, ...(tokenizer ? { tokenizer } : {}) }]) });
+    await emu.waitForHealth(200);
+    expect(emu.stdout()).toContain(`Tokenizer loaded: template=${template},`);
+    const body = (await (await chat(emu, { tools, messages: [{ role: "user", content: "read notes.txt" }] })).json()) as Record<string, any>;
+    expect(body.choices[0].message.tool_calls).toBeUndefined();
+    expect(body.choices[0].finish_reason).toBe("stop");
+    expect(emu.stdout()).toContain("tools provided — injecting as system context");
   });
 });
 
@@ -372,6 +534,17 @@ describe("process behaviour", () => {
     const res = await chat(emu, { stream: true, messages: [{ role: "user", content: "hi" }] });
     await expect(res.text()).rejects.toThrow();
     expect((await emu.exited).signal).toBe("SIGKILL");
+  });
+
+  it("refuses embeddings in daemon mode: 503 while nothing is loaded, 500 once a worker serves the model", async () => {
+    const port = await freePort();
+    const emu = await startEmulator({ argv: ["serve", "--host", "127.0.0.1", "--port", String(port)], port, hfHome: makeHfHome() });
+    const embed = () => fetch(`${emu.baseUrl}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "Qwen/Qwen3-Embedding-0.6B", input: "hello" }) });
+    const empty = await embed();
+    expect([empty.status, await empty.json()]).toEqual([503, { error: "no model loaded" }]);
+    expect((await chat(emu, { model: "Qwen/Qwen3-Embedding-0.6B", messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
+    const proxied = await embed();
+    expect([proxied.status, await proxied.json()]).toEqual([500, { error: "unexpected proxy backend in worker context" }]);
   });
 
   it("reports healthy without a model and refuses chat that names none (daemon mode)", async () => {

@@ -2,7 +2,11 @@
 // as the host calls it, against the emulator or nothing, with a throw-away Hugging Face cache.
 import type { OpenClawConfig, ProviderAuthContext, ProviderAuthMethodNonInteractiveContext } from "../src/host-types.ts";
 import { createOnboardingAuthMethod } from "../src/inferrs/onboarding/auth-method.ts";
-import { proposedModel, type Survey } from "../src/inferrs/onboarding/survey.ts";
+import { createServer } from "node:http";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { resolveConfig } from "../src/config/resolve.ts";
+import { describeSurvey, proposedModel, SHOWN_MODELS, type Survey } from "../src/inferrs/onboarding/survey.ts";
 import { freePort, makeHfHome, makeTempDir, removeTempDirs, startEmulator, stopAllEmulators } from "./support/emulator.ts";
 
 afterEach(stopAllEmulators);
@@ -50,6 +54,15 @@ test("a bad --inferrs-base-url is refused with the reason and an example, and no
   expect(await createOnboardingAuthMethod({ HF_HOME: makeTempDir() }).runNonInteractive!(ctx)).toBeNull();
   expect(said.error).toEqual([
     '--inferrs-base-url: plugins.entries.inferrs.config.baseUrl is "ftp://127.0.0.1/v1": only http:// and https:// are allowed, e.g. http://127.0.0.1:8080/v1.',
+  ]);
+  expect(said.exit).toEqual([1]);
+});
+
+test("a --inferrs-base-url refused for its query is refused without echoing the query", async () => {
+  const { ctx, said } = nonInteractive({}, { inferrsBaseUrl: "http://127.0.0.1:8080/v1?k=Passw0rdSecretZ" });
+  expect(await createOnboardingAuthMethod({ HF_HOME: makeTempDir() }).runNonInteractive!(ctx)).toBeNull();
+  expect(said.error).toEqual([
+    '--inferrs-base-url: plugins.entries.inferrs.config.baseUrl is "http://127.0.0.1:8080/v1?<redacted>": remove the query or fragment.',
   ]);
   expect(said.exit).toEqual([1]);
 });
@@ -114,4 +127,60 @@ test("the proposed default is the served model, else the first that is not an em
   expect(proposedModel(survey("google/gemma-4-E2B-it", ["Qwen/Qwen3-0.6B", "google/gemma-4-E2B-it"]))).toBe("google/gemma-4-E2B-it");
   expect(proposedModel(survey(undefined, [embedding]))).toBe(embedding);
   expect(proposedModel(survey(undefined, []))).toBeUndefined();
+});
+
+function surveyOf(modelIds: string[], served?: string): Survey {
+  return {
+    config: resolveConfig({}),
+    reachable: true,
+    failure: undefined,
+    served,
+    modelIds,
+  };
+}
+
+test("a server listing 100,000 models: onboarding names the first few and counts the rest", async () => {
+  const ids = Array.from({ length: 100_000 }, (_, i) => `org/model-${i}`);
+  const server = createServer((_request, response) => {
+    response.setHeader("content-type", "application/json");
+    response.end(JSON.stringify({ object: "list", data: ids.map((id) => ({ id, object: "model", owned_by: "inferrs" })) }));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  try {
+    const { port } = server.address() as AddressInfo;
+    const { ctx, said } = nonInteractive({}, { inferrsBaseUrl: `http://127.0.0.1:${port}/v1` });
+    await createOnboardingAuthMethod({ HF_HOME: makeTempDir() }).runNonInteractive!(ctx);
+    const models = said.log.find((line) => line.startsWith("Models listed:"))!;
+    expect(models).toBe(`Models listed: ${ids.slice(0, SHOWN_MODELS).join(", ")} and ${5000 - SHOWN_MODELS} more.`);
+    expect(Math.max(...said.log.map((line) => line.length))).toBeLessThan(1000);
+  } finally {
+    server.close();
+  }
+});
+
+test("a served model id with terminal escapes is never printed raw nor offered by onboarding", async () => {
+  const evil = "evil/\u001b]0;PWNED-TITLE\u0007\u001b[2J\u001b[31mRED-MODEL\u001b[0m";
+  const server = createServer((_request, response) => {
+    response.setHeader("content-type", "application/json");
+    const data = [
+      { id: evil, object: "model", owned_by: "inferrs (loaded)" },
+      { id: "google/gemma-4-E2B-it", object: "model", owned_by: "inferrs" },
+    ];
+    response.end(JSON.stringify({ object: "list", data }));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  try {
+    const { port } = server.address() as AddressInfo;
+    const { ctx, said } = nonInteractive({}, { inferrsBaseUrl: `http://127.0.0.1:${port}/v1` });
+    const next = await createOnboardingAuthMethod({ HF_HOME: makeTempDir() }).runNonInteractive!(ctx);
+    expect(said.log.join("\n")).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(said.log).toContain(`inferrs at http://127.0.0.1:${port}/v1 is up.`);
+    expect(next?.agents?.defaults?.model).toEqual({ primary: "inferrs/google/gemma-4-E2B-it" });
+  } finally {
+    server.close();
+  }
+  // Wherever an id with escapes is shown, it is shown escaped.
+  expect(describeSurvey(surveyOf(["a/b"], evil))[0]).toContain("serves evil/\\x1b]0;PWNED-TITLE\\x07\\x1b[2J\\x1b[31mRED-MODEL\\x1b[0m.");
 });

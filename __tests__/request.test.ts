@@ -161,6 +161,21 @@ describe("request path", () => {
     expect(result.content).toEqual([]);
   });
 
+  test("terminal escapes in the server's error text reach the error message escaped, never raw", async () => {
+    const failed = message("Error: \u001b]0;PWNED\u0007\u001b[2Jboom", "error", "Provider finish_reason: error");
+    const { wrap } = harness([{ type: "error", reason: "error", error: failed } as StreamEvent]);
+    const stream = await wrap(model, { messages: [] } as never, {});
+    await collect(stream);
+    expect((await stream.result()).errorMessage).toBe("inferrs engine error (finish_reason: error): \\x1b]0;PWNED\\x07\\x1b[2Jboom");
+
+    const refused = message("", "error", "400 \u001b[31mbad request\u001b[0m");
+    refused.content = [];
+    const second = harness([{ type: "error", reason: "error", error: refused } as StreamEvent]);
+    const next = await second.wrap(model, { messages: [] } as never, {});
+    await collect(next);
+    expect((await next.result()).errorMessage).toBe("400 \\x1b[31mbad request\\x1b[0m");
+  });
+
   test("an answer that merely starts with 'Error: ' is passed on whole", async () => {
     const done = message("Error: is a word", "stop");
     const { wrap } = harness([

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { LlmmanConfigSchema, PluginConfigSchema } from "../src/config/schema.ts";
+import { keyRuleOf, ruleOf } from "../src/config/schema-types.ts";
 
 export const START_MARKER = "<!-- config-reference:start -->";
 export const END_MARKER = "<!-- config-reference:end -->";
@@ -129,11 +130,15 @@ function constraintsOf(schema: TSchema, required: boolean): string {
     if (schema.minItems) parts.push(`at least ${schema.minItems} item${schema.minItems === 1 ? "" : "s"}`);
     if (schema.maxItems !== undefined) parts.push(`at most ${schema.maxItems} items`);
     if (schema.uniqueItems) parts.push("no repeats");
+    const itemRule = ruleOf(schema.items);
+    if (itemRule) parts.push(`items: ${itemRule.summary}`);
   }
+  const keyRule = keyRuleOf(schema);
+  if (keyRule) parts.push(`keys: ${keyRule.summary}`);
   if (schema.minLength === 1) parts.push("non-empty");
   else if (schema.minLength) parts.push(`at least ${schema.minLength} characters`);
   if (schema.maxLength !== undefined) parts.push(`at most ${schema.maxLength} characters`);
-  if (schema.pattern) parts.push(`matches ${code(schema.pattern)}`);
+  if (schema.pattern && !ruleOf(schema)) parts.push(`matches ${code(schema.pattern)}`);
   const bounds = [
     schema.minimum !== undefined ? `≥ ${schema.minimum}` : "",
     schema.exclusiveMinimum !== undefined ? `> ${schema.exclusiveMinimum}` : "",

@@ -2,11 +2,12 @@
 // installed the way a user installs it. Each host has its own state dir, config file and
 // Hugging Face cache; nothing is read from or written to the user's ~/.openclaw.
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { node24, openclawEntry, projectDir } from "../scripts/host.ts";
 import { seedHfCache } from "./emulator/hf-cache.ts";
+import { removeStateLocks } from "./openclaw-locks.ts";
 
 /** true while the process runs (a zombie counts as gone). */
 export { isAlive as alive } from "../src/service/pid-record.ts";
@@ -32,6 +33,7 @@ export class OpenClawHost {
   readonly hfHome: string;
   readonly requestLog: string;
   private readonly children = new Set<ChildProcess>();
+  private readonly runs = new Set<ChildProcess>();
 
   /** false: the machine's own Hugging Face cache is used (real inferrs). */
   private readonly ownHfCache: boolean;
@@ -45,22 +47,47 @@ export class OpenClawHost {
     this.requestLog = join(dir, "inferrs-requests.jsonl");
   }
 
-  /** A fresh host with the plugin installed and enabled (`plugins install npm-pack:`). */
-  static async create(options: { hfModels?: string[]; realHfCache?: boolean } = {}): Promise<OpenClawHost> {
+  /**
+   * A fresh host with the plugin installed and enabled: by `plugins install npm-pack:`, or (much
+   * faster) as a copy of a `template` host made by installTemplate(). A copied state dir keeps
+   * loading the plugin from the template's install dir, so the template must outlive the copy.
+   */
+  static async create(options: { hfModels?: string[]; realHfCache?: boolean; template?: string } = {}): Promise<OpenClawHost> {
     const host = new OpenClawHost(mkdtempSync(join(tmpdir(), "openclaw-inferrs-e2e-")), !options.realHfCache);
-    mkdirSync(host.stateDir, { recursive: true });
     if (host.ownHfCache) seedHfCache(host.hfHome, options.hfModels);
-    host.writeConfig({
-      logging: { file: join(host.dir, "openclaw.log") },
+    if (options.template) {
+      const template = new OpenClawHost(options.template, true);
+      cpSync(template.stateDir, host.stateDir, { recursive: true });
+      host.writeConfig({ ...template.readConfig(), logging: { file: join(host.dir, "openclaw.log") } });
+    } else {
+      await host.install().catch(async (error: unknown) => {
+        await host.dispose();
+        throw error;
+      });
+    }
+    return host;
+  }
+
+  /** Installs the plugin into a host at `dir` (a fixed path: copies of it refer to it) for create({ template }). */
+  static async installTemplate(dir: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    await new OpenClawHost(dir, true).install();
+  }
+
+  private async install(): Promise<void> {
+    mkdirSync(this.stateDir, { recursive: true });
+    this.writeConfig({
+      logging: { file: join(this.dir, "openclaw.log") },
       // Offline and quiet: no update checks, hosted catalog, mDNS or cron.
       update: { checkOnStart: false },
       models: { catalogRefresh: { enabled: false } },
       discovery: { mdns: { mode: "off" } },
       cron: { enabled: false },
     });
-    const install = await host.run(["plugins", "install", `npm-pack:${pluginTarball}`, "--force", "--accept-capabilities"]);
+    const install = await this.run(["plugins", "install", `npm-pack:${pluginTarball}`, "--force", "--accept-capabilities"], {
+      timeoutMs: 600_000, // minutes on a loaded machine
+    });
     if (install.code !== 0) throw new Error(`plugin install failed:\n${install.stdout}\n${install.stderr}`);
-    return host;
   }
 
   readConfig(): Json {
@@ -121,7 +148,14 @@ export class OpenClawHost {
         },
       );
       child.stdin?.end(options.input ?? "");
+      this.runs.add(child);
+      child.once("exit", () => this.runs.delete(child));
     });
+  }
+
+  /** Ends the `run()`s still going (a test that timed out leaves its CLI behind). */
+  stopRuns(): Promise<void> {
+    return stopAll(this.runs);
   }
 
   /** Starts `openclaw <args>` and returns it running (e.g. the gateway). */
@@ -133,7 +167,7 @@ export class OpenClawHost {
   }
 
   /** Runs `openclaw gateway run` on loopback and resolves once it logs that it is ready. */
-  async startGateway(port: number, env: Record<string, string> = {}): Promise<Gateway> {
+  async startGateway(port: number, env: Record<string, string> = {}, readyTimeoutMs = 180_000): Promise<Gateway> {
     const config = this.readConfig();
     this.writeConfig({ ...config, gateway: { mode: "local", port, bind: "loopback" } });
     const child = this.spawn(["gateway", "run", "--bind", "loopback", "--port", String(port)], env);
@@ -166,7 +200,7 @@ export class OpenClawHost {
     const collect = (chunk: Buffer) => (output += chunk.toString());
     child.stdout!.on("data", collect);
     child.stderr!.on("data", collect);
-    await waitForOutput(/\[gateway\] ready/, 180_000);
+    await waitForOutput(/\[gateway\] ready/, readyTimeoutMs);
     return {
       waitForOutput,
       stop: async () => {
@@ -191,17 +225,23 @@ export class OpenClawHost {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(
-      [...this.children].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            child.once("exit", () => resolve());
-            child.kill("SIGTERM");
-          }),
-      ),
-    );
+    await Promise.all([stopAll(this.children), this.stopRuns()]);
+    removeStateLocks(this.stateDir);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function stopAll(children: Set<ChildProcess>): Promise<void> {
+  return Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 /** Packs the built plugin the way it is published, to pluginTarball. */

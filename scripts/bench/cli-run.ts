@@ -70,7 +70,7 @@ function check(run: CliRun, label: string, chatsBefore: number, chatsAfter: numb
   } catch {
     // reported below
   }
-  if (run.code !== 0 || parsed?.ok !== true || parsed.outputs?.[0]?.text !== "2 + 2 = 4.") {
+  if (run.code !== 0 || parsed?.ok !== true || parsed.outputs?.[0]?.text !== "2 + 2 is 4.") {
     throw new Error(`${label}: infer model run failed (exit ${run.code}):\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
   }
   if (chatsAfter !== chatsBefore + 1) throw new Error(`${label}: expected one chat request on the emulator, saw ${chatsAfter - chatsBefore}`);

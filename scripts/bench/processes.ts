@@ -115,7 +115,7 @@ export async function cleanupAll(): Promise<void> {
 }
 
 /**
- * Emulator processes of this bench still alive: by pid, and by `pgrep -f emulator/cli.ts` on a
+ * Emulator processes of this bench still alive: by pid, and by `pgrep -f tools/bin/inferrs` on a
  * port the bench used (other emulators on this machine, e.g. a test run, are not ours).
  */
 export async function leftovers(): Promise<string[]> {
@@ -128,11 +128,11 @@ export async function leftovers(): Promise<string[]> {
     } catch {
       continue; // gone
     }
-    if (cmdline.includes("emulator/cli.ts")) found.push(`pid ${pid} still alive: ${cmdline.trim()}`);
+    if (cmdline.includes("tools/bin/inferrs")) found.push(`pid ${pid} still alive: ${cmdline.trim()}`);
   }
   let lines: string[] = [];
   try {
-    lines = execFileSync("pgrep", ["-af", "emulator/cli.ts"], { encoding: "utf8" }).split("\n").filter(Boolean);
+    lines = execFileSync("pgrep", ["-af", "tools/bin/inferrs"], { encoding: "utf8" }).split("\n").filter(Boolean);
   } catch {
     // pgrep exits 1 when nothing matches
   }

@@ -1,6 +1,6 @@
 // Prints the results table and writes docs/benchmarks.md: table, machine, date, rerun command,
 // where the time goes, and for each missed target the cause found and the fix recommended.
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Machine } from "./machine.ts";
 import { PROFILED_FUNCTIONS } from "./cli-run.ts";
 import { metText, type Results, type Row } from "./results.ts";
@@ -207,7 +207,7 @@ ${markdownTable(rows)}
   A: the packed plugin installed with \`openclaw plugins install npm-pack:\` into an isolated OpenClaw, config \`plugins.entries.inferrs = { enabled: true, config: { baseUrl } }\` and nothing else.
   B: an isolated OpenClaw without the plugin, with the seed doc's hand-written \`models.providers.inferrs\` block (same baseUrl, \`compat.requiresStringContent\`).
   Both configs are the lean base of tools/openclaw-host.ts and are checked to be identical apart from the provider part. Both point at one emulator the bench started and loaded beforehand,
-  so no start-up is measured; every run is checked (exit 0, answer "2 + 2 = 4.", exactly one chat request seen by the emulator). One warm-up each (CPU-profiled, not measured), then ${r.cli.runs} runs each, interleaved A, B, A, B; the target judges the median of the ${r.cli.runs} per-pair ratios A/B.
+  so no start-up is measured; every run is checked (exit 0, answer "2 + 2 is 4.", exactly one chat request seen by the emulator). One warm-up each (CPU-profiled, not measured), then ${r.cli.runs} runs each, interleaved A, B, A, B; the target judges the median of the ${r.cli.runs} per-pair ratios A/B.
 - **Plugin import**: the installed plugin's dist/index.js versus \`openclaw/dist/extensions/sglang/index.js\` (OpenClaw's bundled SGLang provider plugin, the same kind of plugin), each run in a fresh Node 24
   that has first imported the SGLang entry's imports that are OpenClaw's shared code, so neither side pays for OpenClaw itself; \`await import(entry)\` timed with \`performance.now()\`.
   ${r.cli.pluginLoad.pluginMs.n} runs each, interleaved, the order alternating per run; the target judges the ratio of the medians.
@@ -256,5 +256,7 @@ ${RERUN}
 
 It builds the plugin, packs it, prints progress on stderr and the table on stdout, rewrites this file, and stops every process it started (also on errors).
 `;
-  writeFileSync(path, doc);
+  // The test suite's figures are measured by hand (see that section), not by the bench: kept as they are.
+  const testSuite = existsSync(path) ? (/\n## Test suite\n[\s\S]*$/.exec(readFileSync(path, "utf8"))?.[0] ?? "") : "";
+  writeFileSync(path, doc + testSuite);
 }

@@ -1,6 +1,7 @@
-// A backend's base URL: refused with one message per reason (never quoting credentials), and the
+// A backend's base URL: refused with one message per reason (never quoting credentials or a query), and the
 // address parts the rest of the plugin needs.
 import { ConfigError } from "./config-error.ts";
+import { printableUrl } from "./printable-url.ts";
 import { BASE_URL_PATTERN } from "./schema.ts";
 
 /** Where a backend answers, derived from its base URL. */
@@ -36,9 +37,9 @@ export function serverAddressOf(value: string, keys: BaseUrlKeys): ServerAddress
   };
 }
 
-/** Refuses what the schema's pattern refuses, one message per reason, and never quotes credentials. */
+/** Refuses what the schema's pattern refuses, one message per reason, and never quotes credentials or a query. */
 export function parseBaseUrl(value: string, keys: BaseUrlKeys): URL {
-  const shown = JSON.stringify(withoutCredentials(value));
+  const shown = JSON.stringify(printableUrl(value));
   const example = `e.g. ${keys.example}`;
   let url: URL | undefined;
   try {
@@ -58,17 +59,15 @@ export function parseBaseUrl(value: string, keys: BaseUrlKeys): URL {
   if (url && (url.search || url.hash || /[?#]/.test(value))) {
     throw new ConfigError(`${keys.baseUrlKey} is ${shown}: remove the query or fragment.`);
   }
+  if (url && url.port === "0") {
+    throw new ConfigError(`${keys.baseUrlKey} is ${shown}: port 0 is no server's port; name the port ${keys.server} listens on, ${example}.`);
+  }
   if (!url || !BASE_URL.test(value)) {
     throw new ConfigError(
       `${keys.baseUrlKey} is ${shown}, which is not a base URL: expected http:// or https:// in lower case, a host, a port and a path without spaces, ${example}.`,
     );
   }
   return url;
-}
-
-/** A base URL as it may be printed: anything before an `@` in the authority is masked. */
-function withoutCredentials(value: string): string {
-  return value.replace(/^([^/]*\/\/)?[^/?#]*@/, "$1<redacted>@");
 }
 
 export function isLoopbackHost(hostname: string): boolean {

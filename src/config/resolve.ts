@@ -6,6 +6,7 @@ import { CONFIG_PATH, ConfigError } from "./config-error.ts";
 import { LLMMAN_BASE_URL_KEYS, resolveLlmmanConfig, type ResolvedLlmmanConfig } from "../llmman/config.ts";
 import { refuseRemoteAutoStart, serverAddressOf, type BaseUrlKeys } from "./base-url.ts";
 import { PluginConfigSchema, type Device, type ModelOverride, type PluginConfigInput } from "./schema.ts";
+import { keyRuleOf, ruleOf } from "./schema-types.ts";
 
 export { CONFIG_PATH, ConfigError };
 export type { ResolvedLlmmanConfig };
@@ -35,6 +36,8 @@ export type ResolvedConfig = {
   discoveryTimeoutMs: number;
   models: Record<string, ModelOverride>;
   service: ServiceConfig;
+  /** Memory search's embedding requests. */
+  embeddings: { timeoutMs: number };
   /** The llmman provider's settings (`llmman.*`), defaults filled in when the section is absent. */
   llmman: ResolvedLlmmanConfig;
 };
@@ -49,7 +52,7 @@ const INFERRS_BASE_URL_KEYS: BaseUrlKeys = {
 export function resolveConfig(raw: unknown): ResolvedConfig {
   const input = raw ?? {};
   const baseUrl = (input as { baseUrl?: unknown }).baseUrl;
-  // Before the schema: its pattern error would say less, and quote a password.
+  // Before the schema: its pattern error would say less, and quote a password or a query.
   if (typeof baseUrl === "string") serverAddressOf(baseUrl, INFERRS_BASE_URL_KEYS);
   const llmmanBaseUrl = (input as { llmman?: { baseUrl?: unknown } }).llmman?.baseUrl;
   if (typeof llmmanBaseUrl === "string") serverAddressOf(llmmanBaseUrl, LLMMAN_BASE_URL_KEYS);
@@ -59,6 +62,7 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
   const service = Value.Default(ServiceDefaults, Value.Clone(config.service ?? {})) as Required<
     NonNullable<PluginConfigInput["service"]>
   >;
+  const embeddings = Value.Default(EmbeddingsDefaults, Value.Clone(config.embeddings ?? {})) as { timeoutMs: number };
   const address = serverAddressOf(config.baseUrl!, INFERRS_BASE_URL_KEYS);
   refuseRemoteAutoStart(service.autoStart, address, INFERRS_BASE_URL_KEYS, `${CONFIG_PATH}.service`);
   return {
@@ -77,22 +81,28 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
       maxServers: service.maxServers,
       preload: service.preload,
     },
+    embeddings: { timeoutMs: embeddings.timeoutMs },
     llmman: resolveLlmmanConfig(config.llmman),
   };
 }
 
 const ServiceDefaults = PluginConfigSchema.properties.service;
+const EmbeddingsDefaults = PluginConfigSchema.properties.embeddings;
 
 function describeError(error: ValueError): string {
-  const key = error.path.replace(/^\//, "").split("/").filter(Boolean).map(unescapePointer);
+  const key = error.path ? error.path.slice(1).split("/").map(unescapePointer) : [];
   if (error.message.startsWith("Unexpected property")) {
     const parent = key.slice(0, -1);
+    const keyRule = keyRuleOf(error.schema);
+    if (keyRule) return `${configPath(parent)} has the key ${JSON.stringify(key.at(-1))}, which it refuses: ${keyRule.reason(key.at(-1)!)}.`;
     return `${configPath(parent)} has an unknown key ${JSON.stringify(key.at(-1))}. Allowed keys: ${allowedKeys(parent).join(", ")}.`;
   }
   // The API key and server environment may hold secrets: never echo them.
   const own = key[0] === "llmman" ? key.slice(1) : key;
   const secret = own[0] === "apiKey" || (own[0] === "service" && own[1] === "env");
   const value = secret ? "<redacted>" : (JSON.stringify(error.value) ?? "undefined");
+  const rule = ruleOf(error.schema);
+  if (rule && typeof error.value === "string") return `${configPath(key)} is ${value}, which is refused: ${rule.reason(error.value)}.`;
   return `${configPath(key)} is ${value}, but it must be ${allowedValues(error.schema)}.`;
 }
 

@@ -1,26 +1,23 @@
 // The one definition of the plugin config (`plugins.entries.inferrs.config`). The TypeScript
 // types, the runtime validation and the manifest's `configSchema` all come from this file.
-import { Kind, Type, TypeRegistry, type SchemaOptions, type Static } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
+import { SERVE_OWNED_FLAGS } from "../inferrs/defaults.ts";
+import { CheckedMap, MAX_TIMER_MS, ModelId, ServerArg, StringEnum, TimerMs } from "./schema-types.ts";
+
+export { MAX_TIMER_MS };
 
 export const INPUT_KINDS = ["text", "image"] as const;
 
 /**
  * What a base URL may look like, as JSON Schema sees it (so `openclaw config validate` and
  * `config set` refuse the rest too): http(s)://, a host without user name or password, an
- * optional path, no query or fragment, no spaces or backslashes.
+ * port other than 0, an optional path, no query or fragment, no spaces or backslashes.
  */
-export const BASE_URL_PATTERN = "^https?://[^\\s/?#@\\\\]+(/[^\\s?#\\\\]*)?$";
-/** Node's timers overflow past 2^31 - 1 ms (and then fire at once). */
-export const MAX_TIMER_MS = 2147483647;
+export const BASE_URL_PATTERN = "^https?://(?![^/]*:0*(?:/|$))[^\\s/?#@\\\\]+(/[^\\s?#\\\\]*)?$";
 export const DEVICES = ["auto", "cpu", "cuda", "rocm", "metal"] as const;
 
-// A string enum as plain JSON Schema `{"type":"string","enum":[...]}`: OpenClaw's own validator
-// then names every allowed value (a union of literals becomes `anyOf` and it names only the first).
-TypeRegistry.Set<{ enum: string[] }>("StringEnum", (schema, value) => typeof value === "string" && schema.enum.includes(value));
-
-function StringEnum<T extends readonly string[]>(values: T, options: SchemaOptions = {}) {
-  return Type.Unsafe<T[number]>({ ...options, [Kind]: "StringEnum", type: "string", enum: [...values] });
-}
+/** An `inferrs serve` flag of service.args or models.<id>.args. */
+const ServeArg = ServerArg(SERVE_OWNED_FLAGS, "from baseUrl and service.device");
 
 /** What every backend's `models.<id>` may say about a model; `source` names what it wins over. */
 function modelMetadataFields(source: string) {
@@ -46,16 +43,14 @@ const ModelOverrideSchema = Type.Object(
   {
     ...modelMetadataFields("the Hugging Face config"),
     args: Type.Optional(
-      Type.Array(Type.String(), {
+      Type.Array(ServeArg, {
         description: "Extra `inferrs serve` flags for this model only; they replace the same flags in service.args.",
       }),
     ),
     env: Type.Optional(
       Type.Record(Type.String(), Type.String(), { description: "Extra environment for this model's server." }),
     ),
-    idleStopMs: Type.Optional(
-      Type.Integer({ minimum: 0, description: "Overrides service.idleStopMs for this model's server." }),
-    ),
+    idleStopMs: Type.Optional(TimerMs({ description: "Overrides service.idleStopMs for this model's server." })),
   },
   { additionalProperties: false },
 );
@@ -77,23 +72,20 @@ const ServiceSchema = Type.Object(
       }),
     ),
     args: Type.Optional(
-      Type.Array(Type.String(), { default: [], description: "Extra `inferrs serve` flags, e.g. --max-seq-len 8192." }),
+      Type.Array(ServeArg, { default: [], description: "Extra `inferrs serve` flags, e.g. --max-seq-len 8192." }),
     ),
     env: Type.Optional(
       Type.Record(Type.String(), Type.String(), { default: {}, description: "Extra environment for the server." }),
     ),
     readyTimeoutMs: Type.Optional(
-      Type.Integer({
+      TimerMs({
         minimum: 1000,
-        maximum: MAX_TIMER_MS,
         default: 180000,
         description: "How long a start may take (download and load).",
       }),
     ),
     idleStopMs: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: MAX_TIMER_MS,
+      TimerMs({
         default: 0,
         description: "Stop the server this long after the last request; 0 keeps it until OpenClaw exits.",
       }),
@@ -108,10 +100,24 @@ const ServiceSchema = Type.Object(
       }),
     ),
     preload: Type.Optional(
-      Type.Array(Type.String({ minLength: 1 }), {
+      Type.Array(ModelId(false), {
         default: [],
         uniqueItems: true,
         description: "Model ids started in the background when the gateway starts (not in one-shot CLI runs).",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const EmbeddingsSchema = Type.Object(
+  {
+    timeoutMs: Type.Optional(
+      TimerMs({
+        minimum: 1000,
+        default: 60000,
+        description:
+          "How long one POST /v1/embeddings (a batch of memory search inputs) may take before it fails with a message naming the server; well under OpenClaw's 120 s batch timeout.",
       }),
     ),
   },
@@ -139,17 +145,15 @@ const LlmmanServiceSchema = Type.Object(
       }),
     ),
     readyTimeoutMs: Type.Optional(
-      Type.Integer({
+      TimerMs({
         minimum: 1000,
-        maximum: MAX_TIMER_MS,
         default: 180000,
         description: "How long the daemon may take to answer GET /api/version (it may download llama-server first).",
       }),
     ),
     idleStopMs: Type.Optional(
-      Type.Integer({
+      TimerMs({
         minimum: 0,
-        maximum: MAX_TIMER_MS,
         default: 0,
         description: "Stop a daemon OpenClaw started this long after the last request; 0 keeps it until OpenClaw exits.",
       }),
@@ -179,9 +183,8 @@ const LlmmanConfigSchema = Type.Object(
       Type.Integer({ minimum: 50, maximum: 60000, default: 2000, description: "Timeout of each discovery request." }),
     ),
     requestTimeoutMs: Type.Optional(
-      Type.Integer({
+      TimerMs({
         minimum: 1000,
-        maximum: MAX_TIMER_MS,
         default: 1800000,
         description: "How long one request may take in all: daemon start, pull, load and answer.",
       }),
@@ -204,7 +207,8 @@ export const PluginConfigSchema = Type.Object(
         minLength: 1,
         pattern: BASE_URL_PATTERN,
         default: "http://127.0.0.1:8080/v1",
-        description: "inferrs OpenAI-compatible base URL, ending in /v1: http(s), no user name or password, no query or fragment.",
+        description:
+          "inferrs OpenAI-compatible base URL, ending in /v1: http(s), no user name or password, a port other than 0, no query or fragment.",
       }),
     ),
     apiKey: Type.Optional(
@@ -214,12 +218,13 @@ export const PluginConfigSchema = Type.Object(
       Type.Integer({ minimum: 50, maximum: 60000, default: 2000, description: "Timeout of GET /v1/models." }),
     ),
     models: Type.Optional(
-      Type.Record(Type.String({ minLength: 1 }), ModelOverrideSchema, {
+      CheckedMap(ModelId(true), ModelOverrideSchema, {
         default: {},
         description: "Per-model overrides, keyed by model id (e.g. google/gemma-4-E2B-it).",
       }),
     ),
     service: Type.Optional(ServiceSchema),
+    embeddings: Type.Optional(EmbeddingsSchema),
     llmman: Type.Optional(LlmmanConfigSchema),
   },
   { additionalProperties: false },

@@ -6,6 +6,9 @@ export const API = "openai-completions";
 
 /** Declared in the manifest (setup.providers[].envVars): any value satisfies agent-turn auth. */
 export const API_KEY_ENV_VAR = "INFERRS_API_KEY";
+/** The `inferrs serve` flags the plugin sets itself (serve-argv.ts); the config may not set them. */
+export const SERVE_OWNED_FLAGS = ["--host", "--port", "--device"] as const;
+
 /** Non-secret marker sent as the bearer when the user configured no key (inferrs ignores it). */
 export const LOCAL_AUTH_MARKER = "inferrs-local";
 

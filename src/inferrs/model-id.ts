@@ -1,16 +1,15 @@
 // Model ids come from the user, from GET /v1/models and from the selected model ref: all
 // untrusted. inferrs treats a model argument that looks like a path as a local directory, and
 // clap takes one that starts with "-" as a flag, so ids are checked here before anything uses them.
+import { hasUnsafeText } from "../cli/printable.ts";
 import { CONFIG_PATH } from "../config/config-error.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Why an id is never accepted, whoever names it; undefined when it is fine. */
 function alwaysRefused(id: string): string | undefined {
   if (!id.trim()) return "is empty";
-  if (CONTROL.test(id)) return "contains control characters";
+  if (hasUnsafeText(id)) return "contains control characters";
   if (id.startsWith("-")) return 'starts with "-", so inferrs would read it as a flag';
   return undefined;
 }
@@ -37,6 +36,14 @@ export function modelIdProblem(id: string, config: Pick<ResolvedConfig, "models"
     );
   }
   return undefined;
+}
+
+/** The warning for `count` ids that are not listable. */
+export function skippedIds(count: number): string {
+  return (
+    `skipped ${count} model ids that look like flags or local paths or contain control characters ` +
+    `(a local model is served only when its path is named under ${CONFIG_PATH}.models)`
+  );
 }
 
 /** An id from a server's model list that discovery may list: no flag, no path, no control character. */

@@ -1,5 +1,6 @@
 // Hands the host transport's events on as they come, turning a backend's in-band failures and
 // streams cut short into errors OpenClaw acts on instead of answers.
+import { printableLines } from "../cli/printable.ts";
 import type { StreamEvent } from "../host-types.ts";
 import type { EventChannel } from "./event-channel.ts";
 
@@ -59,12 +60,14 @@ async function explainFailure(event: StreamEvent, server: ServedBy, answering: b
   if (server.engineError && message.errorMessage === HOST_ENGINE_ERROR) {
     const text = message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
     const detail = /Error: ([\s\S]*)$/.exec(text)?.[1]?.trim() ?? "unknown engine error";
-    return { ...event, error: { ...message, content: [], errorMessage: server.engineError(detail) } };
+    return { ...event, error: { ...message, content: [], errorMessage: server.engineError(printableLines(detail)) } };
   }
   if (!answering && message.content.length === 0) {
-    // Refused before any answer: the host's words, or the backend's with the fix.
-    return server.refused ? { ...event, error: { ...message, errorMessage: server.refused(message.errorMessage ?? "") } } : event;
+    // Refused before any answer: the host's words (with the server's, escaped), or the backend's with the fix.
+    if (!message.errorMessage) return event;
+    const errorMessage = printableLines(message.errorMessage);
+    return { ...event, error: { ...message, errorMessage: server.refused ? server.refused(errorMessage) : errorMessage } };
   }
-  const detail = message.errorMessage ?? "stream failed";
+  const detail = printableLines(message.errorMessage ?? "stream failed");
   return { ...event, error: { ...message, content: [], errorMessage: await server.cutShort(detail) } };
 }

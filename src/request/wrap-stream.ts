@@ -3,6 +3,7 @@
 // holds it for the whole stream; here the payload is cleaned, a refusal the backend retries is sent
 // again, and the backend's in-band failures become errors OpenClaw can fail over on.
 import type { AssistantMessage, StreamEvent, StreamFn, StreamModel, WrapStreamFn } from "../host-types.ts";
+import { printableLines } from "../cli/printable.ts";
 import { EventChannel } from "./event-channel.ts";
 import { relayEvents, type ServedBy } from "./relay-events.ts";
 import { sanitizePayload, type PayloadRules } from "./sanitize-payload.ts";
@@ -109,7 +110,7 @@ function errorMessage(model: StreamModel, error: unknown): AssistantMessage {
       cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
     },
     stopReason: "error",
-    errorMessage: error instanceof Error ? error.message : String(error),
+    errorMessage: printableLines(error instanceof Error ? error.message : String(error)),
     timestamp: Date.now(),
   };
 }

@@ -1,6 +1,8 @@
-// The last lines a server printed, without colour codes and with secrets masked, for errors.
+// The last lines a server printed, without colour codes, other control characters escaped and
+// secrets masked, for errors.
 // Bounded in lines and in bytes, per line and in total, whatever the server prints: a gateway
 // keeps this buffer for as long as its server runs.
+import { printableLines } from "../cli/printable.ts";
 import { StringDecoder } from "node:string_decoder";
 import { maskSecrets } from "../secrets.ts";
 
@@ -71,9 +73,9 @@ export class OutputTail {
     return () => this.listeners.delete(listener);
   }
 
-  /** Colour codes off, secrets masked, then cut to MAX_LINE_BYTES. */
+  /** Colour codes off, other control characters escaped, secrets masked, then cut to MAX_LINE_BYTES. */
   private clean(line: string, cut: number): string {
-    const masked = maskSecrets(line.replace(ANSI, "").trimEnd(), this.secrets);
+    const masked = maskSecrets(printableLines(line.replace(ANSI, "").trimEnd()), this.secrets);
     const bytes = Buffer.byteLength(masked);
     if (bytes <= MAX_LINE_BYTES && cut === 0) return masked;
     const head = truncateBytes(masked, MAX_LINE_BYTES);

@@ -10,7 +10,6 @@ import {
   type RecordKind,
   type StartedBy,
 } from "./pid-record.ts";
-import { sameModel } from "../inferrs/server/probe.ts";
 import { signalGroup, STOP_GRACE_MS } from "./server-process.ts";
 
 export type OwnedServer = {
@@ -20,7 +19,7 @@ export type OwnedServer = {
 };
 
 /** Records whose process still runs the server they describe; stale records are skipped. */
-export function ownedServers(stateDir: string, kind: RecordKind = "server"): OwnedServer[] {
+export function ownedServers(stateDir: string, kind?: RecordKind): OwnedServer[] {
   return listRecords(stateDir, kind).flatMap(({ file }) => {
     const found = recordedServer(file);
     return found ? [{ file, record: found.record, startedBy: found.startedBy as OwnedServer["startedBy"] }] : [];
@@ -28,10 +27,16 @@ export function ownedServers(stateDir: string, kind: RecordKind = "server"): Own
 }
 
 /**
- * Stops the inferrs servers OpenClaw started (all, or those serving `model`). Returns what was stopped.
+ * Stops the servers OpenClaw started (all, or those `select` picks): SIGTERM to the process group,
+ * SIGKILL after the grace period, each only while it is provably the recorded process. Returns
+ * what was stopped.
  */
-export async function stopOwnedServers(stateDir: string, model?: string): Promise<PidRecord[]> {
-  const targets = ownedServers(stateDir).filter(({ record }) => model === undefined || sameModel(record.model, model));
+export async function stopOwnedServers(
+  stateDir: string,
+  select: (record: PidRecord) => boolean = () => true,
+  kind?: RecordKind,
+): Promise<PidRecord[]> {
+  const targets = ownedServers(stateDir, kind).filter(({ record }) => select(record));
   await Promise.all(targets.map(stopRecordedServer));
   return targets.map(({ record }) => record);
 }

@@ -1,15 +1,19 @@
-// What inferrs derives from a model's config.json (inferrs-models/src/config.rs):
-// the architecture and the effective context length.
+// What inferrs derives from a model's config.json (inferrs-models/src/config.rs): the
+// architecture and the effective context length; and from tokenizer_config.json
+// (inferrs/src/tokenizer.rs): the chat template, which decides native tool calls and thinking.
 
 export type Arch = "Qwen2" | "Qwen3" | "Qwen35" | "Gemma2" | "Gemma3" | "Gemma4" | "Phi3";
 
+export type ChatTemplate = "ChatML" | "Qwen35" | "Gemma" | "Gemma3" | "Gemma4" | "Phi";
+
 export interface ModelInfo {
   arch: Arch;
+  template: ChatTemplate;
   /** KV cache capacity in tokens; Infinity = unlimited (Qwen3.5). */
   maxSeqLen: number;
-  /** Only the Qwen3.5 chat template renders `tools` natively (and returns tool_calls). */
+  /** Only the Qwen35 chat template renders `tools` natively (and returns tool_calls). */
   nativeTools: boolean;
-  /** Qwen3.5 can think when `reasoning_effort` is set. */
+  /** The Qwen35 template thinks when `reasoning_effort` is set. */
   thinking: boolean;
   imageTokenId?: number;
   audioTokenId?: number;
@@ -63,18 +67,75 @@ export function effectiveMaxSeqLen(config: Json, arch: Arch): number {
   }
 }
 
+/** The fields of tokenizer.rs `TokenizerConfig`; undefined when serde would fail to read it. */
+export interface TokenizerConfig {
+  chatTemplate?: string;
+  eosToken?: string;
+  /** Token text → id, from `added_tokens_decoder`. */
+  ids: Map<string, number>;
+}
+
+function tokenStr(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  const content = (v as { content?: unknown } | null)?.content;
+  return typeof content === "string" ? content : undefined;
+}
+
+/** `TokenizerConfig::from_file`: chat_template must be a string or null (a list fails the parse). */
+export function parseTokenizerConfig(text: string): TokenizerConfig | undefined {
+  let v: Json;
+  try {
+    v = JSON.parse(text) as Json;
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+  const template = v.chat_template;
+  if (template !== undefined && template !== null && typeof template !== "string") return undefined;
+  const ids = new Map<string, number>();
+  for (const [id, token] of Object.entries((v.added_tokens_decoder ?? {}) as Json)) {
+    const content = tokenStr(token);
+    if (content !== undefined && /^\d+$/.test(id)) ids.set(content, Number(id));
+  }
+  return { chatTemplate: template ?? undefined, eosToken: tokenStr(v.eos_token), ids };
+}
+
+/** `from_file_with_arch`: Gemma4 and Phi3 by architecture, else `detect_chat_template`. */
+export function chatTemplateFor(arch: Arch, tokenizer: TokenizerConfig | undefined): ChatTemplate {
+  if (arch === "Gemma4") return "Gemma4";
+  if (arch === "Phi3") return "Phi";
+  const t = tokenizer?.chatTemplate;
+  if (t === undefined) return "ChatML";
+  if (t.includes("im_start") || t.includes("im_end")) return t.includes("enable_thinking") ? "Qwen35" : "ChatML";
+  if (t.includes("start_of_turn") || t.includes("end_of_turn")) return t.includes("<bos>") || t.includes("gemma3") ? "Gemma3" : "Gemma";
+  return "ChatML";
+}
+
+/** The `Tokenizer loaded: ...` log line (ids looked up in added_tokens_decoder). */
+export function tokenizerLogLine(template: ChatTemplate, tokenizer: TokenizerConfig | undefined): string {
+  const eos = tokenizer?.eosToken;
+  const eosId = eos !== undefined ? tokenizer!.ids.get(eos) : undefined;
+  const stops = [eosId, ...["<|endoftext|>", "<|im_end|>", "<end_of_turn>", "<turn|>", "<|end|>"].map((t) => tokenizer?.ids.get(t))]
+    .filter((id, i, all): id is number => id !== undefined && all.indexOf(id) === i);
+  const some = (v: string | number | undefined) => (v === undefined ? "None" : `Some(${typeof v === "string" ? JSON.stringify(v) : v})`);
+  return `Tokenizer loaded: template=${template}, eos=${some(eos)} (id=${some(eosId)}), stop_ids=[${stops.join(", ")}]`;
+}
+
 /**
- * Everything the emulator needs from config.json. `maxSeqLenArg` is --max-seq-len (0 = unset);
- * `contextKnob` is INFERRS_EMU_CONTEXT, which stands in for the config's own value.
+ * Everything the emulator needs from config.json and tokenizer_config.json. `maxSeqLenArg` is
+ * --max-seq-len (0 = unset); `contextKnob` is INFERRS_EMU_CONTEXT, which stands in for the
+ * config's own value.
  */
-export function modelInfo(config: Json, maxSeqLenArg: number, contextKnob?: number): ModelInfo {
+export function modelInfo(config: Json, tokenizer: TokenizerConfig | undefined, maxSeqLenArg: number, contextKnob?: number): ModelInfo {
   const arch = detectArchitecture(config);
+  const template = chatTemplateFor(arch, tokenizer);
   const fromConfig = contextKnob ?? effectiveMaxSeqLen(config, arch);
   return {
     arch,
+    template,
     maxSeqLen: maxSeqLenArg > 0 ? maxSeqLenArg : fromConfig,
-    nativeTools: arch === "Qwen35",
-    thinking: arch === "Qwen35",
+    nativeTools: template === "Qwen35",
+    thinking: template === "Qwen35",
     imageTokenId: num(config.image_token_id),
     audioTokenId: num(config.audio_token_id),
   };

@@ -1,9 +1,10 @@
 // Completion generation: crude token counting, a deterministic answer, and the engine's token
-// stream (content, reasoning, Qwen3.5 tool calls, EOS / length / error endings), plus the
-// OpenAI SSE framing of server.rs `make_sse_stream`.
+// stream (content, reasoning, raw `<tool_call>` blocks, stop strings, EOS / length / error
+// endings), plus the OpenAI SSE framing of server.rs `make_sse_stream`.
 import type { ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Knobs } from "./knobs.ts";
+import { extractToolCalls, TOOL_CALL_CLOSE, TOOL_CALL_OPEN, ToolCallStreamState } from "./tool-calls.ts";
 import type { LoadedModel } from "./slot.ts";
 
 /**
@@ -35,8 +36,8 @@ export interface Message {
 export interface EngineToken {
   text?: string;
   reasoning?: string;
-  toolStart?: string; // a tool call begins: function name
-  toolArgs?: string; // a fragment of its JSON arguments
+  /** The atomic `<tool_call>` / `</tool_call>` tokens (their text is kept in `text`). */
+  sentinel?: "open" | "close";
   finish?: "stop" | "length" | "error";
 }
 
@@ -86,19 +87,71 @@ function toolNames(tools: unknown): string[] {
   return tools.map((t) => t?.function?.name ?? t?.name).filter((n): n is string => typeof n === "string" && n.length > 0);
 }
 
-/** The first `{...}` in the text that parses as a JSON object, as compact JSON. */
-export function jsonObjectIn(text: string): string | undefined {
+/** The first `{...}` in the text that parses as a JSON object. */
+export function jsonObjectIn(text: string): Record<string, unknown> | undefined {
   for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
     for (let end = text.lastIndexOf("}"); end > start; end = text.lastIndexOf("}", end - 1)) {
       try {
         const v: unknown = JSON.parse(text.slice(start, end + 1));
-        if (typeof v === "object" && v !== null && !Array.isArray(v)) return JSON.stringify(v);
+        if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
       } catch {
         // try a shorter span
       }
     }
   }
   return undefined;
+}
+
+/**
+ * The calls a user's text asks for: each tool named right after "use" or "call" (so a context
+ * that merely mentions "exec" calls nothing), in the order asked, with the first JSON object
+ * between its name and the next request as arguments.
+ */
+export function requestedToolCalls(text: string, tools: unknown): Array<{ name: string; args: Record<string, unknown> }> {
+  const found = toolNames(tools)
+    .map((name) => {
+      const match = new RegExp(`\\b(?:use|call)\\s+${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`, "i").exec(text);
+      return { name, at: match ? match.index : -1, end: match ? match.index + match[0].length : -1 };
+    })
+    .filter((f) => f.at !== -1)
+    .sort((a, b) => a.at - b.at);
+  return found.map((f, i) => ({ name: f.name, args: jsonObjectIn(text.slice(f.end, found[i + 1]?.at ?? text.length)) ?? {} }));
+}
+
+/** JSON the way the model writes it (Python's json.dumps spacing), keys in the order given. */
+function modelJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(modelJson).join(", ")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${modelJson(v)}`).join(", ")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** BPE-like pieces: short runs of letters/digits or of punctuation, each with its leading space. */
+export function fragments(text: string): string[] {
+  return text.match(/\s*(?:[\p{L}\p{N}_]{1,4}|[^\s\p{L}\p{N}_]{1,2})|\s+/gu) ?? [];
+}
+
+/** What Qwen writes for tool calls: `<tool_call>\n{"name": ..., "arguments": ...}\n</tool_call>`, one per line. */
+function toolCallTokens(calls: Array<{ name: string; args: Record<string, unknown> }>): EngineToken[] {
+  const tokens: EngineToken[] = [];
+  calls.forEach((call, i) => {
+    if (i > 0) tokens.push({ text: "\n" });
+    tokens.push({ text: TOOL_CALL_OPEN, sentinel: "open" });
+    for (const piece of fragments(`\n${modelJson({ name: call.name, arguments: call.args })}\n`)) tokens.push({ text: piece });
+    tokens.push({ text: TOOL_CALL_CLOSE, sentinel: "close" });
+  });
+  return tokens;
+}
+
+/** engine.rs `check_stop`: generation ends on the token after which the text ends with a stop string. */
+function cutAtStop(tokens: EngineToken[], stop: string[]): EngineToken[] {
+  let text = "";
+  for (let i = 0; i < tokens.length; i++) {
+    text += tokens[i]!.text ?? tokens[i]!.reasoning ?? "";
+    if (stop.some((s) => s && text.endsWith(s))) return [...tokens.slice(0, i), { ...tokens[i]!, finish: "stop" }];
+  }
+  return tokens;
 }
 
 export interface AnswerRequest {
@@ -113,14 +166,28 @@ export interface AnswerRequest {
   maxTokens: number;
 }
 
+/**
+ * The turn the model answers: the user messages after the last assistant or tool message (OpenClaw
+ * sends its internal context as a user message after the user's own), and the tool results just
+ * before them.
+ */
+function currentTurn(messages: Message[]): { userText: string; toolResults: Message[] } {
+  let i = messages.length;
+  while (i > 0 && messages[i - 1]!.role === "user") i--;
+  const userText = messages.slice(i).map((m) => m.text).join("\n");
+  let j = i;
+  while (j > 0 && (messages[j - 1]!.role === "tool" || messages[j - 1]!.role === "function")) j--;
+  return { userText, toolResults: messages.slice(j, i) };
+}
+
 /** The default answer rule (README.md: "Answers"). */
 export function answerText(knobs: Knobs, modelId: string, messages: Message[]): string {
-  const last = messages[messages.length - 1];
   const lastUser = [...messages].reverse().find((m) => m.role === "user")?.text ?? "";
   if (knobs.answer === "@echo") return lastUser;
   if (knobs.answer) return knobs.answer;
-  if (last && (last.role === "tool" || last.role === "function")) return `The tool returned: ${last.text}`;
-  if (/2\s*\+\s*2/.test(lastUser)) return "2 + 2 = 4.";
+  const turn = currentTurn(messages);
+  if (turn.toolResults.length > 0) return `The tool returned: ${turn.toolResults.map((m) => m.text).join("; ")}`;
+  if (/2\s*\+\s*2/.test(turn.userText)) return "2 + 2 is 4.";
   return `This is a reply from ${modelId}, served by the inferrs emulator.`;
 }
 
@@ -130,40 +197,33 @@ export function generateChat(knobs: Knobs, req: AnswerRequest): EngineToken[] {
   if (req.thinking && req.model.info.thinking) {
     for (const t of splitTokens("The user wants a short answer, so I will reply directly.")) tokens.push({ reasoning: t });
   }
-  const last = req.messages[req.messages.length - 1];
-  const tool = req.model.info.nativeTools && last?.role === "user" ? toolNames(req.tools).find((n) => last.text.includes(n)) : undefined;
-  if (tool) {
-    tokens.push({ toolStart: tool }, { toolArgs: jsonObjectIn(last.text) ?? "{}" });
+  // Only for what the user asks now: right after a tool result the model answers.
+  const turn = currentTurn(req.messages);
+  const calls = req.model.info.nativeTools && turn.toolResults.length === 0 ? requestedToolCalls(turn.userText, req.tools) : [];
+  if (calls.length > 0) {
+    tokens.push(...toolCallTokens(calls));
   } else {
     let text = answerText(knobs, req.model.id, req.messages);
     if (req.jsonMode) text = JSON.stringify({ answer: text });
-    for (const s of req.stop) {
-      const at = s ? text.indexOf(s) : -1;
-      if (at !== -1) text = text.slice(0, at);
-    }
     for (const t of splitTokens(text)) tokens.push({ text: t });
   }
-  return finishTokens(knobs, tokens, req.maxTokens);
+  return finishTokens(knobs, cutAtStop(tokens, req.stop), req.maxTokens);
 }
 
 /** Plain-text completion (/v1/completions, /api/generate raw): same rules on the prompt text. */
 export function generateText(knobs: Knobs, modelId: string, prompt: string, maxTokens: number, stop: string[]): EngineToken[] {
-  let text = answerText(knobs, modelId, [{ role: "user", text: prompt, images: 0, hasAudio: false }]);
-  for (const s of stop) {
-    const at = s ? text.indexOf(s) : -1;
-    if (at !== -1) text = text.slice(0, at);
-  }
-  return finishTokens(knobs, splitTokens(text).map((t) => ({ text: t })), maxTokens);
+  const text = answerText(knobs, modelId, [{ role: "user", text: prompt, images: 0, hasAudio: false }]);
+  return finishTokens(knobs, cutAtStop(splitTokens(text).map((t) => ({ text: t })), stop), maxTokens);
 }
 
-/** Adds the EOS token, or cuts at max_tokens ("length"), or injects the engine error knob. */
+/** Adds the EOS token (unless a stop string ended it), or cuts at max_tokens ("length"), or injects the engine error knob. */
 function finishTokens(knobs: Knobs, generated: EngineToken[], maxTokens: number): EngineToken[] {
-  let out: EngineToken[];
-  if (generated.length > maxTokens) {
-    out = generated.slice(0, maxTokens);
+  let out = generated.at(-1)?.finish ? generated : [...generated, { finish: "stop" as const }];
+  if (out.length > maxTokens) {
+    out = out.slice(0, maxTokens);
     if (out.length) out[out.length - 1] = { ...out[out.length - 1], finish: "length" };
     else out.push({ finish: "length" });
-  } else out = [...generated, { finish: "stop" }];
+  }
   if (knobs.engineError !== undefined) {
     const keep = Math.min(knobs.engineErrorAfterTokens, out.length - 1);
     out = [...out.slice(0, keep).map((t) => ({ ...t, finish: undefined })), { text: `Error: ${knobs.engineError}`, finish: "error" }];
@@ -196,25 +256,32 @@ export async function runTokens(
   }
 }
 
-/** Non-streaming result of a chat completion (server.rs `chat_completions`). */
+/**
+ * Non-streaming result of a chat completion (server.rs `chat_completions`): the decoded text
+ * keeps stop strings and `<tool_call>` blocks, which are parsed out when `nativeTools` (the
+ * template renders tools and the request has them).
+ */
 export function collectChat(tokens: EngineToken[], nativeTools: boolean) {
   const last = tokens[tokens.length - 1];
   const finish = last?.finish ?? "stop";
   if (finish === "error") {
     return { message: { role: "assistant", content: last.text ?? "" }, finish_reason: "error", completion_tokens: 0 };
   }
-  const content = tokens.map((t) => t.text ?? "").join(""); // thinking text is dropped
-  const name = tokens.find((t) => t.toolStart)?.toolStart;
-  const args = tokens.filter((t) => t.toolArgs !== undefined).map((t) => t.toolArgs).join("");
-  const completion = tokens.length; // includes the EOS token when finish is "stop"
-  if (nativeTools && name && args) {
+  const output = tokens.map((t) => t.text ?? "").join(""); // thinking text is dropped
+  const completion = tokens.length; // includes the EOS token when the model ended the answer
+  const { content, calls } = nativeTools ? extractToolCalls(output) : { content: output, calls: [] };
+  if (calls.length > 0) {
     return {
-      message: { role: "assistant", content: content.trim(), tool_calls: [{ id: "call_0", type: "function", function: { name, arguments: args } }] },
+      message: {
+        role: "assistant",
+        content,
+        tool_calls: calls.map((c, i) => ({ id: `call_${i}`, type: "function", function: { name: c.name, arguments: c.arguments } })),
+      },
       finish_reason: finish === "stop" ? "tool_calls" : finish,
       completion_tokens: completion,
     };
   }
-  return { message: { role: "assistant", content }, finish_reason: finish, completion_tokens: completion };
+  return { message: { role: "assistant", content: output }, finish_reason: finish, completion_tokens: completion };
 }
 
 export interface StreamMeta {
@@ -231,8 +298,22 @@ export function writeSse(res: ServerResponse, data: unknown): Promise<void> {
   });
 }
 
-/** server.rs `make_sse_stream`: role chunk, one chunk per token, [DONE]. */
-export async function streamChat(res: ServerResponse, knobs: Knobs, tokens: EngineToken[], meta: StreamMeta): Promise<void> {
+/** One streamed tool-call entry (server.rs `StreamingToolCall`). */
+type StreamingToolCall = { index: number; id?: string; type?: "function"; function: { name?: string; arguments?: string } };
+
+/**
+ * server.rs `make_sse_stream`: role chunk, one chunk per token, [DONE]. With `toolState` (native
+ * template and tools in the request) tokens go through the tool-call filter, and an unclosed
+ * call is flushed as content after the last chunk. `onChunk` sees every event's data.
+ */
+export async function streamChat(
+  res: ServerResponse,
+  knobs: Knobs,
+  tokens: EngineToken[],
+  meta: StreamMeta,
+  toolState: ToolCallStreamState | undefined,
+  onChunk: (data: unknown) => void,
+): Promise<void> {
   const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
     id: meta.id,
     object: "chat.completion.chunk",
@@ -240,31 +321,45 @@ export async function streamChat(res: ServerResponse, knobs: Knobs, tokens: Engi
     model: meta.model,
     choices: [{ index: 0, delta, finish_reason: finish }],
   });
-  await writeSse(res, chunk({ role: "assistant" }, null));
+  const send = (data: unknown) => {
+    onChunk(data);
+    return writeSse(res, data);
+  };
+  await send(chunk({ role: "assistant" }, null));
   let toolCalled = false;
   await runTokens(
     knobs,
     tokens,
     async (t) => {
+      const isStop = t.finish === "stop"; // the EOS (or stop-string) token's text is not sent
+      let content: string | undefined;
+      let toolCalls: StreamingToolCall[] | undefined;
+      if (toolState) {
+        let text = "";
+        const calls: StreamingToolCall[] = [];
+        for (const event of toolState.push(t.text ?? "", t.sentinel)) {
+          if (event.kind === "content") text += event.text;
+          else if (event.kind === "start") {
+            toolCalled = true;
+            calls.push({ index: event.index, id: event.id, type: "function", function: { name: event.name, arguments: "" } });
+          } else if (event.kind === "args") calls.push({ index: event.index, function: { arguments: event.delta } });
+        }
+        content = isStop || !text ? undefined : text;
+        toolCalls = calls.length ? calls : undefined;
+      } else content = isStop || !t.text ? undefined : t.text;
+      const reasoning = t.reasoning || undefined;
+      if (content === undefined && reasoning === undefined && toolCalls === undefined && !t.finish) return; // empty tokens are skipped
       const delta: Record<string, unknown> = {};
-      if (t.finish === "stop") {
-        // EOS: no text, only the finish reason
-      } else if (t.toolStart !== undefined) {
-        toolCalled = true;
-        delta.tool_calls = [{ index: 0, id: "call_0", type: "function", function: { name: t.toolStart, arguments: "" } }];
-      } else if (t.toolArgs !== undefined) {
-        delta.tool_calls = [{ index: 0, function: { arguments: t.toolArgs } }];
-      } else if (t.reasoning) {
-        delta.reasoning_content = t.reasoning;
-      } else if (t.text) {
-        delta.content = t.text;
-      }
-      if (Object.keys(delta).length === 0 && !t.finish) return; // empty tokens are skipped
-      const finish = t.finish === "stop" && toolCalled ? "tool_calls" : (t.finish ?? null);
-      await writeSse(res, chunk(delta, finish));
+      if (content !== undefined) delta.content = content;
+      if (reasoning !== undefined) delta.reasoning_content = reasoning;
+      if (toolCalls) delta.tool_calls = toolCalls;
+      await send(chunk(delta, isStop && toolCalled ? "tool_calls" : (t.finish ?? null)));
     },
     () => res.destroyed,
   );
-  await writeSse(res, "[DONE]");
+  for (const event of toolState?.flush() ?? []) {
+    if (event.kind === "content" && event.text) await send(chunk({ content: event.text }, null));
+  }
+  await send("[DONE]");
   res.end();
 }

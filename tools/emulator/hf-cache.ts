@@ -1,9 +1,11 @@
 // The Hugging Face hub cache as inferrs sees it: where it is, what /v1/models lists from it,
 // and helpers to seed a fake cache (tests) or to "download" a model into it (emulated load).
+// Tokenizer files come from tokenizer-configs.ts.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { presetTokenizerFiles, type TokenizerFiles } from "./tokenizer-configs.ts";
 
 /** Cache used for listing (inferrs util.rs `cache_root`): HF_HOME, then XDG_CACHE_HOME, then ~/.cache. */
 export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -400,6 +402,8 @@ export interface SeedModel {
   id: string;
   /** config.json content; default: presetConfig(id). */
   config?: Record<string, unknown>;
+  /** tokenizer_config.json (and chat_template.jinja); default: presetTokenizerFiles(id). */
+  tokenizer?: TokenizerFiles;
   /** mtime of the snapshot dir (what /v1/models reports as `created`). */
   mtime?: Date;
 }
@@ -411,7 +415,8 @@ function revisionOf(modelId: string): string {
 
 /**
  * Writes one model into a hub cache dir in the real layout: refs/main, blobs/<sha256>, and
- * snapshots/<rev>/config.json as a relative symlink to the blob. Returns the snapshot dir.
+ * snapshots/<rev>/config.json, tokenizer_config.json, ... as relative symlinks to the blobs.
+ * Returns the snapshot dir.
  */
 export function writeCachedModel(hubDir: string, model: SeedModel): string {
   const repoDir = join(hubDir, repoFolder(model.id));
@@ -421,14 +426,36 @@ export function writeCachedModel(hubDir: string, model: SeedModel): string {
   mkdirSync(join(repoDir, "refs"), { recursive: true });
   mkdirSync(snapshot, { recursive: true });
   writeFileSync(join(repoDir, "refs", "main"), rev);
-  const body = `${JSON.stringify(model.config ?? presetConfig(model.id), null, 2)}\n`;
-  const blob = createHash("sha256").update(body).digest("hex");
-  writeFileSync(join(repoDir, "blobs", blob), body);
-  const link = join(snapshot, "config.json");
-  rmSync(link, { force: true });
-  symlinkSync(join("..", "..", "blobs", blob), link);
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  const files: Record<string, string> = { "config.json": json(model.config ?? presetConfig(model.id)) };
+  for (const [name, content] of Object.entries(model.tokenizer ?? presetTokenizerFiles(model.id))) {
+    files[name] = typeof content === "string" ? content : json(content);
+  }
+  for (const [name, body] of Object.entries(files)) {
+    const blob = createHash("sha256").update(body).digest("hex");
+    writeFileSync(join(repoDir, "blobs", blob), body);
+    const link = join(snapshot, name);
+    rmSync(link, { force: true });
+    symlinkSync(join("..", "..", "blobs", blob), link);
+  }
   if (model.mtime) utimesSync(snapshot, model.mtime, model.mtime);
   return snapshot;
+}
+
+/**
+ * hf-hub's cache lookup (`CacheRepo::get`): the commit in refs/<revision>, read as is, then
+ * snapshots/<commit>/<file>. undefined when the ref or the file is missing.
+ */
+export function cachedSnapshotFile(hubDir: string, modelId: string, revision: string, file: string): string | undefined {
+  const repoDir = join(hubDir, repoFolder(modelId));
+  let commit: string;
+  try {
+    commit = readFileSync(join(repoDir, "refs", revision), "utf8");
+  } catch {
+    return undefined;
+  }
+  const path = join(repoDir, "snapshots", commit, file);
+  return existsSync(path) ? path : undefined;
 }
 
 /**

@@ -26,6 +26,7 @@ import { hubCacheDir, listCachedModels, repoFolder } from "./hf-cache.ts";
 import { type Knobs, RELEASES, since } from "./knobs.ts";
 import type { Logger, RequestLog } from "./log.ts";
 import * as schemas from "./schemas.ts";
+import { ToolCallStreamState } from "./tool-calls.ts";
 import { deserialize, rejectionOf, type Schema, SerdeError } from "./serde.ts";
 import { HttpError, type LoadedModel, type ModelSlot, modelMatches, openaiError, unixNow } from "./slot.ts";
 
@@ -210,12 +211,16 @@ async function chatCompletions(r: Request): Promise<void> {
   });
 
   await onEngine(model, async () => {
+    const parseToolCalls = model.info.nativeTools && toolsActive;
     if (body.stream === true) {
       startStream(r.res, "text/event-stream");
-      await streamChat(r.res, ctx.knobs, tokens, { id, created, model: model.id });
+      const toolState = parseToolCalls ? new ToolCallStreamState() : undefined;
+      await streamChat(r.res, ctx.knobs, tokens, { id, created, model: model.id }, toolState, (data) =>
+        ctx.requestLog.write({ event: "chunk", id, data }),
+      );
       return;
     }
-    const out = collectChat(await collect(r, tokens), model.info.nativeTools && toolsActive);
+    const out = collectChat(await collect(r, tokens), parseToolCalls);
     json(r.res, 200, {
       id,
       object: "chat.completion",
@@ -291,17 +296,27 @@ function health(r: Request): void {
   else json(r.res, 200, { status: "ok" });
 }
 
-function embeddingModel(ctx: AppContext, status: { loading: number; empty: number }): LoadedModel {
+/**
+ * server.rs `worker_fields`: in daemon mode the loaded model runs in a worker process the daemon
+ * proxies to, and the embedding routes, which never proxy, refuse it.
+ */
+function inProcessModel(ctx: AppContext, model: LoadedModel): LoadedModel {
+  if (ctx.slot.configured === undefined) throw new HttpError(500, { error: "unexpected proxy backend in worker context" });
+  return model;
+}
+
+/** server.rs `embeddings`: the model in the slot, never one loaded on demand. */
+function embeddingModel(ctx: AppContext): LoadedModel {
   const s = ctx.slot.state;
-  if (s.kind === "ready") return s.model;
-  if (s.kind === "loading") throw new HttpError(status.loading, { error: "model is loading" });
+  if (s.kind === "ready") return inProcessModel(ctx, s.model);
+  if (s.kind === "loading") throw new HttpError(503, { error: "model is loading" });
   if (s.kind === "failed") throw new HttpError(500, { error: `model load failed: ${s.error}` });
-  throw new HttpError(status.empty, { error: "no model loaded" });
+  throw new HttpError(503, { error: "no model loaded" });
 }
 
 function embeddings(r: Request): void {
   const body = extract<Json>(r, schemas.embeddingRequest);
-  const model = embeddingModel(r.ctx, { loading: 503, empty: 503 });
+  const model = embeddingModel(r.ctx);
   const inputs: string[] = typeof body.input === "string" ? [body.input] : body.input;
   const vectors = inputs.map((s) => embedText(model, s));
   const tokens = inputs.reduce((n, s) => n + TOKENS_BOS + countTokens(s), 0);
@@ -491,7 +506,8 @@ async function ollamaChat(r: Request): Promise<void> {
   const messages: Message[] = (body.messages as Json[]).map((m) => ({ role: m.role, text: m.content, images: (m.images ?? []).length, hasAudio: false }));
   const prompt = promptTokens(messages, model.info.nativeTools ? body.tools : undefined);
   const maxTokens = clampMaxTokens(r.ctx, body.options?.num_predict ?? r.ctx.args.maxTokens, prompt, model.info.maxSeqLen);
-  const tokens = generateChat(r.ctx.knobs, { model, messages, tools: body.tools, thinking: false, jsonMode: false, stop: stopList(body.options?.stop), maxTokens });
+  // Ollama tool calls are not emulated: the tools only count as prompt tokens.
+  const tokens = generateChat(r.ctx.knobs, { model, messages, thinking: false, jsonMode: false, stop: stopList(body.options?.stop), maxTokens });
   await onEngine(model, () => ollamaRespond(r, body.model, body.stream !== false, tokens, prompt, "chat"));
 }
 
@@ -525,7 +541,10 @@ async function ollamaGenerate(r: Request): Promise<void> {
 
 function ollamaEmbed(r: Request): void {
   const body = extract<Json>(r, schemas.ollamaEmbedRequest);
-  const model = embeddingModel(r.ctx, { loading: 404, empty: 404 });
+  // server.rs `ollama_embed`: 404 unless a model is ready.
+  const ready = r.ctx.slot.readyModel();
+  if (!ready) throw new HttpError(404, { error: "no model loaded" });
+  const model = inProcessModel(r.ctx, ready);
   const inputs: string[] = typeof body.input === "string" ? [body.input] : body.input;
   json(r.res, 200, {
     model: model.id,

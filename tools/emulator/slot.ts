@@ -4,9 +4,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { totalmem } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type ModelInfo, modelInfo } from "./arch.ts";
+import { type ModelInfo, modelInfo, parseTokenizerConfig, tokenizerLogLine } from "./arch.ts";
 import type { ServeArgs } from "./clap.ts";
-import { downloadCacheDir, findCachedConfigPath, hubCacheDir, presetConfig, writeCachedModel } from "./hf-cache.ts";
+import { cachedSnapshotFile, downloadCacheDir, findCachedConfigPath, hubCacheDir, presetConfig, writeCachedModel } from "./hf-cache.ts";
 import type { Knobs } from "./knobs.ts";
 import type { Logger } from "./log.ts";
 
@@ -130,23 +130,30 @@ function isOciReference(model: string): boolean {
   return host.includes(".") || host.includes(":") || host === "localhost";
 }
 
-/** hub.rs `download_model`: local dir, OCI ref, or HF repo (downloaded into the cache). Returns config.json. */
-function fetchConfig(ctx: LoadContext, modelId: string): Record<string, unknown> {
+interface ModelFiles {
+  config: Record<string, unknown>;
+  /** tokenizer_config.json's text, when there is one (it is optional). */
+  tokenizerConfig?: string;
+}
+
+/** hub.rs `download_model`: local dir, OCI ref, or HF repo (downloaded into the cache). */
+function fetchModelFiles(ctx: LoadContext, modelId: string): ModelFiles {
   const { log, knobs, env } = ctx;
   if (isAbsolute(modelId) || modelId.startsWith("./") || modelId.startsWith("../") || existsSync(modelId)) {
     log.info("inferrs::hub", `Loading model from local path: ${modelId}`);
     if (!existsSync(join(modelId, "config.json"))) throw new Error(`config.json not found in ${modelId}`);
     if (!existsSync(join(modelId, "tokenizer.json"))) throw new Error(`tokenizer.json not found in ${modelId}`);
     if (!readdirSync(modelId).some((f) => f.endsWith(".safetensors"))) throw new Error(`No safetensors files found in ${modelId}`);
-    return readConfig(join(modelId, "config.json"));
+    return { config: readConfig(join(modelId, "config.json")), tokenizerConfig: readOptional(join(modelId, "tokenizer_config.json")) };
   }
   if (isOciReference(modelId)) {
     log.info("inferrs::hub", `OCI model not cached, pulling: ${modelId}`);
     throw new Error(`inferrs emulator: OCI model references are not emulated (${modelId})`);
   }
   log.info("inferrs::hub", `Downloading model ${modelId} (revision: ${ctx.args.revision})`);
-  const hub = downloadCacheDir(env);
-  let configPath = findCachedConfigPath(hub, modelId) ?? findCachedConfigPath(hubCacheDir(env), modelId);
+  let hub = downloadCacheDir(env);
+  let configPath = findCachedConfigPath(hub, modelId);
+  if (!configPath && (configPath = findCachedConfigPath(hubCacheDir(env), modelId))) hub = hubCacheDir(env);
   if (!configPath) {
     if (knobs.missing.includes(modelId) || knobs.missing.includes("*")) {
       log.info("inferrs::hub", `config.json not found in ${modelId} — checking for GGUF-only repo`);
@@ -156,9 +163,19 @@ function fetchConfig(ctx: LoadContext, modelId: string): Record<string, unknown>
   }
   log.info("inferrs::hub", "Downloaded config.json");
   log.info("inferrs::hub", "Downloaded tokenizer.json");
-  log.info("inferrs::hub", "Downloaded tokenizer_config.json");
+  // A cached model's hub repo is taken to have no tokenizer_config.json when the snapshot lacks it.
+  const tokenizerPath = cachedSnapshotFile(hub, modelId, ctx.args.revision, "tokenizer_config.json");
+  if (tokenizerPath) log.info("inferrs::hub", "Downloaded tokenizer_config.json");
   log.info("inferrs::hub", "Downloaded model.safetensors");
-  return readConfig(configPath);
+  return { config: readConfig(configPath), tokenizerConfig: tokenizerPath ? readOptional(tokenizerPath) : undefined };
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 function readConfig(path: string): Record<string, unknown> {
@@ -189,13 +206,15 @@ export async function loadEngine(ctx: LoadContext, modelId: string): Promise<Loa
     log.warn("inferrs::engine", `CPU device does not support ${dtype} matmul — using F32 instead. Pass --dtype f32 to suppress this warning.`);
   }
   const quant = resolveQuant(ctx);
-  const config = fetchConfig(ctx, modelId);
+  const { config, tokenizerConfig } = fetchModelFiles(ctx, modelId);
   await sleep(knobs.loadMs / 2); // "download" and quantization
   if (quant) log.info("inferrs::hub", `Quantizing model to ${quant}…`);
 
-  const info = modelInfo(config, args.maxSeqLen, knobs.context);
+  const tokenizer = tokenizerConfig === undefined ? undefined : parseTokenizerConfig(tokenizerConfig);
+  const info = modelInfo(config, tokenizer, args.maxSeqLen, knobs.context);
   log.info("inferrs::engine", `Detected architecture: ${info.arch}`);
   if (Number.isFinite(info.maxSeqLen)) log.info("inferrs::engine", `Model KV cache capacity: ${info.maxSeqLen} tokens`);
+  log.info("inferrs::tokenizer", tokenizerLogLine(info.template, tokenizer));
   await sleep(knobs.loadMs - knobs.loadMs / 2); // weights
   if (knobs.loadFail) throw new Error(knobs.loadFail);
 

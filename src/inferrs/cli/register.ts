@@ -1,10 +1,11 @@
 // Registers `openclaw inferrs status [--json]` and `openclaw inferrs stop [model]`.
+import { terminalJson } from "../../cli/printable.ts";
 import type { OpenClawPluginApi } from "../../host-types.ts";
 import { configLoader } from "../provider.ts";
-import { stopOwnedServers } from "../../service/owned-servers.ts";
 import { stateDir } from "../../service/pid-record.ts";
 import { sharedSupervisor } from "../pool/supervisor.ts";
 import { collectStatus, formatStatus } from "./status.ts";
+import { runStop } from "./stop.ts";
 
 export function registerInferrsCli(api: OpenClawPluginApi): void {
   const loadConfig = configLoader(api.pluginConfig);
@@ -19,23 +20,15 @@ export function registerInferrsCli(api: OpenClawPluginApi): void {
           const supervisor = sharedSupervisor({ env: process.env, stateDir: stateDir() });
           const report = await collectStatus(await loadConfig(config), process.env, stateDir(), supervisor);
           // With --json the host routes console.log to stderr: write the document to stdout.
-          process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : formatStatus(report)}\n`);
+          process.stdout.write(`${options.json ? terminalJson(report) : formatStatus(report)}\n`);
         });
       inferrs
         .command("stop [model]")
         .description("Stop the inferrs servers OpenClaw started (all, or the one serving <model>); never a server you run")
         .action(async (model: string | undefined) => {
-          const stopped = await stopOwnedServers(stateDir(), model);
-          for (const record of stopped) {
-            process.stdout.write(`Stopped inferrs serving ${record.model} (pid ${record.pid}, port ${record.port}).\n`);
-          }
-          if (stopped.length === 0) {
-            process.stdout.write(
-              `No inferrs server started by OpenClaw ${model ? `serves ${model}` : "is running"}. ` +
-                "A server you run yourself is never stopped by OpenClaw.\n",
-            );
-            if (model) process.exitCode = 1;
-          }
+          const { lines, exitCode } = await runStop(stateDir(), model);
+          process.stdout.write(lines.map((line) => `${line}\n`).join(""));
+          if (exitCode) process.exitCode = exitCode;
         });
     },
     { descriptors: [{ name: "inferrs", description: "inferrs local model server", hasSubcommands: true }] },

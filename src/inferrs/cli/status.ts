@@ -1,6 +1,7 @@
 // `openclaw inferrs status`: what the plugin sees — the command it would run, and every inferrs
 // server: the ones OpenClaw started (this process, another OpenClaw process such as a running
 // gateway, or a killed one), read from their pid records, and a server the user runs on baseUrl.
+import { printable } from "../../cli/printable.ts";
 import type { ResolvedConfig } from "../../config/resolve.ts";
 import { lookUpCommand } from "../../service/command.ts";
 import { resolveDevice } from "../server/device.ts";
@@ -131,14 +132,14 @@ export function formatStatus(report: StatusReport): string {
     ["Command", report.command.resolved ?? `${report.command.configured} (unusable: see On-demand start)`],
     ["On-demand start", report.autoStart.enabled ? `on, up to ${report.maxServers} server(s)` : `off: ${report.autoStart.reason}`],
     ["Device", report.device],
-    ["Health", report.detail ? `${report.health} (${report.detail})` : report.health],
+    ["Health", report.detail ? `${report.health} (${printable(report.detail)})` : report.health],
   ];
   const head = labelled(rows);
   if (report.servers.length === 0) return `${head}\n\nNo inferrs server is running.`;
   const lines = table([
     ["MODEL", "PORT", "PID", "STATE", "IN FLIGHT", "IDLE", "UP", "STARTED BY"],
     ...report.servers.map((server) => [
-      `${server.model ?? "-"}${server.embedding ? " (embeddings)" : ""}`,
+      `${server.model === null ? "-" : printable(server.model)}${server.embedding ? " (embeddings)" : ""}`,
       String(server.port),
       server.pid === null ? "-" : String(server.pid),
       server.state,

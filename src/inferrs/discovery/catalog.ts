@@ -1,7 +1,7 @@
 // Live model discovery: what inferrs lists, else what it could serve (the local Hugging Face
 // cache), plus every model named in the plugin config — each turned into a full model entry.
 import type { ResolvedConfig } from "../../config/resolve.ts";
-import { isListableModelId, modelIdProblem } from "../model-id.ts";
+import { isListableModelId, modelIdProblem, skippedIds } from "../model-id.ts";
 import { hubCacheDir, listCachedModelIds } from "./hf-cache.ts";
 import { modelEntryFor, type ModelEntry } from "./model-entry.ts";
 import { DiscoveryError, fetchServerModels } from "./server-models.ts";
@@ -51,12 +51,7 @@ export async function discoverModels(
   const listed = new Set(listable);
   const [configured, refused] = partition(Object.keys(config.models), (id) => !modelIdProblem(id, config));
   const skipped = ids.length - listable.length + refused.length;
-  if (skipped) {
-    warnings.push(
-      `skipped ${skipped} model ids that look like flags or local paths or contain control characters ` +
-        `(a local model is served only when its path is named under plugins.entries.inferrs.config.models)`,
-    );
-  }
+  if (skipped) warnings.push(skippedIds(skipped));
   const entries = [...listable, ...configured.filter((id) => !listed.has(id))];
   const models = entries.map((id) => modelEntryFor(id, config, hubDir, cached));
   if (models.length === 0) {

@@ -3,7 +3,7 @@ import type { ModelOverride, InputKind } from "../../config/schema.ts";
 import { modelSettings } from "../../config/model-settings.ts";
 import type { ResolvedConfig } from "../../config/resolve.ts";
 import { ANSWER_TIMEOUT_MS, API, DEFAULT_MAX_TOKENS, INFERRS_COMPAT, PROVIDER_ID } from "../defaults.ts";
-import { readCachedModelConfig } from "./hf-cache.ts";
+import { readCachedModelConfig, readTokenizerTemplate, type TokenizerTemplate } from "./hf-cache.ts";
 import { describeModel } from "./model-metadata.ts";
 
 export type InferrsCompat = typeof INFERRS_COMPAT & {
@@ -39,8 +39,9 @@ export function buildModelEntry(
   hfConfig: Record<string, unknown> | undefined,
   override: ModelOverride | undefined,
   serveArgs: readonly string[],
+  tokenizer?: TokenizerTemplate,
 ): ModelFacts {
-  const meta = describeModel(id, hfConfig, serveArgs);
+  const meta = describeModel(id, hfConfig, serveArgs, tokenizer);
   const contextWindow = override?.contextWindow ?? meta.contextWindow;
   const reasoning = override?.reasoning ?? meta.reasoning;
   return {
@@ -65,9 +66,11 @@ export function buildModelEntry(
  * `cachedIds`: the cache's listing, when the caller has it; ids not in it are not looked up.
  */
 export function modelEntryFor(id: string, config: ResolvedConfig, hubDir: string, cachedIds?: ReadonlySet<string>): ModelEntry {
-  const hfConfig = cachedIds && !cachedIds.has(id) ? undefined : readCachedModelConfig(hubDir, id);
+  const cached = !cachedIds || cachedIds.has(id);
+  const hfConfig = cached ? readCachedModelConfig(hubDir, id) : undefined;
+  const tokenizer = cached ? readTokenizerTemplate(hubDir, id) : undefined;
   return {
-    ...buildModelEntry(id, hfConfig, config.models[id], modelSettings(config, id).args),
+    ...buildModelEntry(id, hfConfig, config.models[id], modelSettings(config, id).args, tokenizer),
     // The host gives local models 300 s to the first event; a first `inferrs serve` may download
     // and quantize for longer, and the request waits for it (service.readyTimeoutMs).
     requestTimeoutMs: config.service.readyTimeoutMs + ANSWER_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 // GET {baseUrl}/models from a running inferrs, with a hard timeout and a defensive parser:
 // bad entries are dropped with a warning, never a crash or a hang. undici is loaded on the first
 // request, not at plugin import.
+import { isListableModelId, skippedIds } from "../model-id.ts";
 import { MAX_LISTED_MODELS, MAX_MODELS_BODY_BYTES } from "../defaults.ts";
 import { bearerHeaders, networkReason, readCapped } from "../../http.ts";
 
@@ -27,8 +28,9 @@ export async function fetchServerModels(
   signal?: AbortSignal,
 ): Promise<ServerModels> {
   const url = `${target.baseUrl}/models`;
-  const timeout = AbortSignal.timeout(target.timeoutMs);
+  // The bound is the server's: loading undici (seconds on a loaded machine) is not counted.
   const { request } = await import("../../undici-request.ts");
+  const timeout = AbortSignal.timeout(target.timeoutMs);
   let body: string;
   try {
     const response = await request(url, {
@@ -73,6 +75,7 @@ export function parseModelList(text: string, url: string): ServerModels {
   const seen = new Set<string>();
   let invalid = 0;
   let duplicate = 0;
+  let unlistable = 0;
   let loaded: string | undefined;
   for (const entry of data) {
     const id = typeof entry?.id === "string" ? entry.id.trim() : "";
@@ -85,11 +88,17 @@ export function parseModelList(text: string, url: string): ServerModels {
       continue;
     }
     seen.add(id);
+    // Never offered, never shown: a flag, a path, or terminal escapes (onboarding prints the served id).
+    if (!isListableModelId(id)) {
+      unlistable++;
+      continue;
+    }
     ids.push(id);
     if (entry.owned_by === "inferrs (loaded)") loaded = id;
   }
   if (invalid) warnings.push(`GET ${url}: skipped ${invalid} entries without a valid "id"`);
   if (duplicate) warnings.push(`GET ${url}: skipped ${duplicate} duplicate ids`);
+  if (unlistable) warnings.push(`GET ${url}: ${skippedIds(unlistable)}`);
   if (ids.length > MAX_LISTED_MODELS) {
     warnings.push(`GET ${url} listed ${ids.length} models; keeping the first ${MAX_LISTED_MODELS}`);
     ids.length = MAX_LISTED_MODELS;

@@ -1,5 +1,7 @@
 // One POST {baseUrl}/embeddings to inferrs (../shared/inferrs-api.md §7, §15), with a defensive
 // parser: the answer must hold one finite vector per input, all of one width, or it is refused.
+import { printableLines } from "../../cli/printable.ts";
+import { CONFIG_PATH } from "../../config/config-error.ts";
 import { MAX_EMBEDDINGS_BODY_BYTES } from "../defaults.ts";
 import { networkReason } from "../../http.ts";
 import { bearerHeaders, readCapped } from "../../http.ts";
@@ -20,20 +22,25 @@ export class EmbeddingsError extends Error {
   override name = "InferrsEmbeddingsError";
 }
 
-export type EmbeddingsTarget = { baseUrl: string; apiKey: string | undefined; model: string };
+/** `timeoutMs`: embeddings.timeoutMs, the bound of one request. */
+export type EmbeddingsTarget = { baseUrl: string; apiKey: string | undefined; model: string; timeoutMs: number };
 
 export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[], signal?: AbortSignal): Promise<number[][]> {
   const url = `${target.baseUrl}/embeddings`;
+  let timeout: AbortSignal | undefined;
   let status: number;
   let text: string;
   try {
     const { request } = await import("../../undici-request.ts");
+    timeout = AbortSignal.timeout(target.timeoutMs); // the server's time, not undici's load
     const response = await request(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...bearerHeaders(target.apiKey) },
       // inferrs ignores `model` (it embeds with the loaded one); sent for OpenAI-shaped logs.
       body: JSON.stringify({ model: target.model, input: inputs }),
-      signal,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      headersTimeout: target.timeoutMs,
+      bodyTimeout: target.timeoutMs,
     });
     status = response.statusCode;
     text = await readCapped(
@@ -42,20 +49,39 @@ export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[],
       () => new EmbeddingsError(`POST ${url} returned more than ${MAX_EMBEDDINGS_BODY_BYTES} bytes`),
     );
   } catch (error) {
-    if (error instanceof EmbeddingsError || signal?.aborted) throw error;
+    if (signal?.aborted) throw error;
+    if (timeout?.aborted || isUndiciTimeout(error)) throw noAnswer(url, target.timeoutMs);
+    if (error instanceof EmbeddingsError) throw error;
     throw new EmbeddingsError(`cannot reach inferrs at ${url} (${networkReason(error)})`);
   }
   if (status !== 200) throw new EmbeddingsHttpError(url, status, errorDetail(text));
   return parseEmbeddings(text, inputs.length, url);
 }
 
+/**
+ * Worded so that OpenClaw does not retry it (its retry patterns include "timed out"): a server
+ * that does not answer within the bound is not answering again a second later.
+ */
+function noAnswer(url: string, timeoutMs: number): EmbeddingsError {
+  const { host } = new URL(url);
+  return new EmbeddingsError(
+    `inferrs at ${host} did not answer POST ${url} within ${timeoutMs} ms (${CONFIG_PATH}.embeddings.timeoutMs): ` +
+      `check that server (\`openclaw inferrs status\`), restart it, or raise embeddings.timeoutMs if it is only slow.`,
+  );
+}
+
+function isUndiciTimeout(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
+}
+
 /** inferrs' embeddings errors are `{"error":"…"}`; anything else is quoted, shortened. */
 function errorDetail(text: string): string {
   try {
     const error = (JSON.parse(text) as { error?: unknown })?.error;
-    if (typeof error === "string") return error;
+    if (typeof error === "string") return printableLines(error);
     const message = (error as { message?: unknown })?.message;
-    if (typeof message === "string") return message;
+    if (typeof message === "string") return printableLines(message);
   } catch {
     // not JSON
   }

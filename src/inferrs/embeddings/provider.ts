@@ -1,5 +1,6 @@
 // The `inferrs` embedding provider for memory search: the model runs in an `inferrs serve` of
-// its own, started on demand through the supervisor; inputs go to POST /v1/embeddings in batches.
+// its own, started on demand through the supervisor, or, when OpenClaw may not start inferrs, in
+// the server the user runs at baseUrl (server-choice.ts); inputs go to POST /v1/embeddings in batches.
 import type { ResolvedConfig } from "../../config/resolve.ts";
 import { DEFAULT_EMBEDDING_MODEL, EMBEDDING_BATCH_MAX_INPUTS, PROVIDER_ID } from "../defaults.ts";
 import type { EmbeddingInput, EmbeddingProvider, EmbeddingProviderAdapter } from "../../host-types.ts";
@@ -8,6 +9,7 @@ import { NotReadyError, waitForHealth } from "../server/readiness.ts";
 import type { Supervisor } from "../pool/supervisor.ts";
 import { EmbeddingsError, EmbeddingsHttpError, type EmbeddingsTarget, postEmbeddings } from "./client.ts";
 import { checkEmbeddingModel, normalizeEmbeddingModel } from "./model-id.ts";
+import { checkUserServer, daemonRefusal, embeddingServerPlan } from "./server-choice.ts";
 
 /** A 503 (still loading) is answered by waiting for /health, at most this many times per batch. */
 const MAX_LOADING_WAITS = 3;
@@ -17,6 +19,8 @@ export type EmbeddingDeps = {
   /** `plugins.entries.inferrs.config` as given at registration. */
   pluginConfig: unknown;
   supervisor: Supervisor;
+  /** Where the command is looked up (PATH); the process environment by default. */
+  env?: NodeJS.ProcessEnv;
 };
 
 export function createEmbeddingAdapter(deps: EmbeddingDeps): EmbeddingProviderAdapter {
@@ -29,7 +33,8 @@ export function createEmbeddingAdapter(deps: EmbeddingDeps): EmbeddingProviderAd
     // No I/O here: `memory status` creates the provider too, and must not start a server.
     create: async (options) => {
       const model = checkEmbeddingModel(normalizeEmbeddingModel(options.model));
-      return { provider: new InferrsEmbedder(model, await loadConfig(options.config), deps.supervisor).provider };
+      const config = await loadConfig(options.config);
+      return { provider: new InferrsEmbedder(model, config, deps.supervisor, deps.env ?? process.env).provider };
     },
   };
 }
@@ -39,11 +44,13 @@ class InferrsEmbedder {
   private readonly model: string;
   private readonly config: ResolvedConfig;
   private readonly supervisor: Supervisor;
+  private readonly env: NodeJS.ProcessEnv;
 
-  constructor(model: string, config: ResolvedConfig, supervisor: Supervisor) {
+  constructor(model: string, config: ResolvedConfig, supervisor: Supervisor, env: NodeJS.ProcessEnv) {
     this.model = model;
     this.config = config;
     this.supervisor = supervisor;
+    this.env = env;
     this.provider = {
       id: PROVIDER_ID,
       model,
@@ -58,7 +65,7 @@ class InferrsEmbedder {
   private async embedAll(inputs: EmbeddingInput[], signal: AbortSignal | undefined): Promise<number[][]> {
     if (inputs.length === 0) return [];
     const texts = inputs.map((input) => (typeof input === "string" ? input : input.text));
-    const lease = await this.supervisor.acquire(this.model, this.config, { embedding: true });
+    const lease = await this.server(signal);
     try {
       const vectors: number[][] = [];
       for (let offset = 0; offset < texts.length; offset += EMBEDDING_BATCH_MAX_INPUTS) {
@@ -71,13 +78,26 @@ class InferrsEmbedder {
     }
   }
 
+  /** A server of its own when OpenClaw may start one, else the user's at baseUrl once it is checked. */
+  private async server(signal: AbortSignal | undefined): Promise<{ baseUrl: string; release: () => void }> {
+    const plan = embeddingServerPlan(this.config, this.env);
+    if (plan.start) return this.supervisor.acquire(this.model, this.config, { embedding: true });
+    await checkUserServer(this.config, this.model, plan.why, signal);
+    return { baseUrl: this.config.baseUrl, release: () => {} };
+  }
+
   private async embedBatch(
     baseUrl: string,
     batch: string[],
     signal: AbortSignal | undefined,
     describe: (index: number) => string,
   ): Promise<number[][]> {
-    const target: EmbeddingsTarget = { baseUrl, apiKey: this.config.apiKey, model: this.model };
+    const target: EmbeddingsTarget = {
+      baseUrl,
+      apiKey: this.config.apiKey,
+      model: this.model,
+      timeoutMs: this.config.embeddings.timeoutMs,
+    };
     for (let waits = 0; ; waits++) {
       try {
         const vectors = await postEmbeddings(target, batch, signal);
@@ -85,6 +105,8 @@ class InferrsEmbedder {
         return vectors;
       } catch (error) {
         if (!(error instanceof EmbeddingsHttpError)) throw error;
+        const daemon = daemonRefusal(error, baseUrl, this.model);
+        if (daemon) throw daemon;
         if (error.status === 503 && waits < MAX_LOADING_WAITS) {
           await this.waitUntilLoaded(baseUrl, signal);
           continue;

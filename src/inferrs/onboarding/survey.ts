@@ -1,5 +1,6 @@
 // What onboarding finds at a base URL: is inferrs up, which model does it serve, which models
 // could be the default (listed by the server, else cached locally, plus configured ones).
+import { printable } from "../../cli/printable.ts";
 import { CONFIG_PATH, resolveConfig, type ResolvedConfig } from "../../config/resolve.ts";
 import { PROVIDER_ID } from "../defaults.ts";
 import { discoverModels } from "../discovery/catalog.ts";
@@ -45,17 +46,24 @@ export function proposedModel(survey: Survey): string | undefined {
   return survey.modelIds.find((id) => !/embedding/i.test(id)) ?? survey.modelIds[0];
 }
 
+/** Models named in the survey's description; the rest are counted. */
+export const SHOWN_MODELS = 10;
+
 /** One line per fact, for the CLI log and the wizard note. */
 export function describeSurvey(survey: Survey): string[] {
   const { config } = survey;
   const server = survey.reachable
-    ? `inferrs at ${config.baseUrl} is up${survey.served ? ` and serves ${survey.served}` : ""}.`
+    ? `inferrs at ${config.baseUrl} is up${survey.served ? ` and serves ${printable(survey.served)}` : ""}.`
     : `No inferrs answers: ${survey.failure}. ` +
       (config.service.autoStart === false
         ? "Start it yourself (service.autoStart is false)."
         : "OpenClaw starts it on demand for the selected model.");
-  const models = survey.modelIds.length
-    ? `${survey.reachable ? "Models listed" : "Models in the Hugging Face cache"}: ${survey.modelIds.join(", ")}.`
+  const ids = survey.modelIds;
+  const more = ids.length - SHOWN_MODELS;
+  const shown = ids.slice(0, SHOWN_MODELS).map(printable).join(", ");
+  const models = ids.length
+    ? `${survey.reachable ? "Models listed" : "Models in the Hugging Face cache"}: ${shown}` +
+      (more > 0 ? ` and ${more} more.` : ".")
     : "Models: none.";
   return [server, models];
 }

@@ -3,97 +3,26 @@
 // process). It starts a model's server on demand, routes its requests there, swaps the least
 // recently used idle server out when the pool is full, stops servers when idle or when OpenClaw
 // stops, and never adopts or stops a server it did not start.
-import { modelSettings, type ModelSettings } from "../../config/model-settings.ts";
+import { modelSettings } from "../../config/model-settings.ts";
 import type { ResolvedConfig } from "../../config/resolve.ts";
-import { modelIdProblem } from "../model-id.ts";
-import { configSecrets } from "../../secrets.ts";
-import { lookUpCommand } from "../../service/command.ts";
-import * as errors from "../server/errors.ts";
 import { freePort } from "../../service/free-port.ts";
-import { describeProgress, watchLoad, type LoadProgress } from "../server/load-progress.ts";
-import {
-  listRecords,
-  processStartTime,
-  reapOrphan,
-  recordPath,
-  removeRecord,
-  startedBy,
-  writeRecord,
-  type PidRecord,
-} from "../../service/pid-record.ts";
-import { probeServer, sameModel } from "../server/probe.ts";
-import { NotReadyError, waitForHealth } from "../server/readiness.ts";
-import { serveArgv } from "../server/serve-argv.ts";
 import { serverAddress } from "../../service/server-address.ts";
-import { ServerProcess, STOP_GRACE_MS } from "../../service/server-process.ts";
+import { STOP_GRACE_MS } from "../../service/server-process.ts";
+import { modelIdProblem } from "../model-id.ts";
+import * as errors from "../server/errors.ts";
+import { describeProgress, type LoadProgress } from "../server/load-progress.ts";
+import { sameModel } from "../server/probe.ts";
+import { cancelledStart, checkBasePort, exitWithin, startServer } from "./launch.ts";
+import { SlotRecords } from "./records.ts";
+import { foreignLease, leastRecentlyUsed, type AcquireOptions, type Group, type Lease, serverStatus, type Slot, type SupervisorStatus, type Waiter } from "./slot.ts";
 
-export type Lease = {
-  /** The `/v1` base URL of the server that serves the model. */
-  baseUrl: string;
-  release(): void;
-  /** How the server ended, if it died on its own (a cut connection can be seen before the exit). */
-  serverExit(waitMs?: number): Promise<string | undefined>;
-};
-
-export type AcquireOptions = {
-  /** The embedding server (memory search): its own slot, outside service.maxServers. */
-  embedding?: boolean;
-  /** Called while the model's server starts (every few seconds, then once when ready). */
-  onProgress?: (progress: LoadProgress) => void;
-};
-
-export type ServerStatus = {
-  model: string;
-  port: number;
-  pid: number;
-  state: "loading" | "ready";
-  embedding: boolean;
-  inflight: number;
-  idleMs: number | null;
-  uptimeMs: number;
-  command: string;
-  args: string[];
-};
-
-export type SupervisorStatus = { servers: ServerStatus[]; waiting: number; spawns: number };
+export type { AcquireOptions, Lease, ServerStatus, SupervisorStatus } from "./slot.ts";
 
 type Logger = { info(message: string): void; warn(message: string): void };
 
 const CRASH_WAIT_MS = 500;
 /** How long a server the user runs is trusted to keep serving the model it was seen serving. */
 const FOREIGN_RECHECK_MS = 2000;
-
-/** One server of the pool, from the moment its start is decided until it has stopped. */
-type Slot = {
-  model: string;
-  embedding: boolean;
-  /** 0 until a free port has been picked. */
-  port: number;
-  config: ResolvedConfig;
-  settings: ModelSettings;
-  state: "starting" | "ready" | "stopping";
-  proc: ServerProcess | undefined;
-  command: string;
-  args: string[];
-  /** The kernel's start time of the server process, for its pid record. */
-  processStart: string | undefined;
-  recordFile: string;
-  leases: number;
-  /** Chosen to make room: takes no new lease and stops once its leases are released. */
-  draining: boolean;
-  lastUsed: number;
-  idleTimer: NodeJS.Timeout | undefined;
-};
-
-type Waiter = {
-  config: ResolvedConfig;
-  onProgress: AcquireOptions["onProgress"];
-  resolve(lease: Lease): void;
-  reject(error: unknown): void;
-};
-
-/** Requests for one model that wait for its server; groups are served in arrival order. */
-type Group = { model: string; embedding: boolean; waiters: Waiter[] };
 
 export class Supervisor {
   /** Where start progress goes (the plugin logger); the gateway's log and --local consoles. */
@@ -103,10 +32,7 @@ export class Supervisor {
   private foreignSeen: { origin: string; model: string; until: number } | undefined;
   private spawns = 0;
   private users = 0;
-  private exitHook = false;
-  /** Servers whose pid record is rewritten at the next tick. */
-  private readonly staleRecords = new Set<Slot>();
-  private recordFlush: NodeJS.Immediate | undefined;
+  private readonly records: SlotRecords;
   private readonly env: NodeJS.ProcessEnv;
   private readonly stateDir: string;
 
@@ -114,6 +40,7 @@ export class Supervisor {
     this.env = options.env;
     this.stateDir = options.stateDir;
     this.logger = options.logger;
+    this.records = new SlotRecords(options.stateDir, this.slots);
   }
 
   /**
@@ -153,20 +80,7 @@ export class Supervisor {
 
   status(): SupervisorStatus {
     const now = Date.now();
-    const servers = [...this.slots]
-      .filter((slot) => slot.proc?.running && slot.state !== "stopping")
-      .map((slot) => ({
-        model: slot.model,
-        port: slot.port,
-        pid: slot.proc!.pid,
-        state: slot.state === "ready" ? ("ready" as const) : ("loading" as const),
-        embedding: slot.embedding,
-        inflight: slot.leases,
-        idleMs: slot.leases === 0 ? now - slot.lastUsed : null,
-        uptimeMs: now - slot.proc!.startedAt,
-        command: slot.command,
-        args: slot.args,
-      }));
+    const servers = [...this.slots].filter((slot) => slot.proc?.running && slot.state !== "stopping").map((slot) => serverStatus(slot, now));
     return { servers, waiting: this.queue.reduce((sum, group) => sum + group.waiters.length, 0), spawns: this.spawns };
   }
 
@@ -244,7 +158,7 @@ export class Supervisor {
     slot.leases++;
     slot.lastUsed = Date.now();
     clearTimeout(slot.idleTimer);
-    this.saveRecord(slot);
+    this.records.save(slot);
     let released = false;
     return {
       baseUrl: serverAddress(slot.config, slot.port).baseUrl,
@@ -253,7 +167,7 @@ export class Supervisor {
         released = true;
         slot.leases--;
         slot.lastUsed = Date.now();
-        this.saveRecord(slot);
+        this.records.save(slot);
         if (slot.leases === 0) this.onIdle(slot);
       },
       serverExit: (waitMs = CRASH_WAIT_MS) => exitWithin(slot.proc, waitMs),
@@ -290,7 +204,6 @@ export class Supervisor {
       proc: undefined,
       command: config.service.command,
       args: [],
-      processStart: undefined,
       recordFile: "",
       leases: 0,
       draining: false,
@@ -300,10 +213,11 @@ export class Supervisor {
     this.slots.add(slot);
     void (async () => {
       try {
-        this.reapOrphans();
+        await this.records.reapOrphans();
         if (onBasePort) {
-          const base = await this.checkBasePort(model, config);
+          const base = await checkBasePort(model, config, this.stateDir);
           if (base === "foreign") {
+            this.foreignSeen = { origin: config.origin, model, until: Date.now() + FOREIGN_RECHECK_MS };
             this.slots.delete(slot);
             this.takeGroup(model, embedding)?.waiters.forEach((waiter) => waiter.resolve(foreignLease(config)));
             this.schedule();
@@ -313,10 +227,19 @@ export class Supervisor {
         } else {
           slot.port = await freePort(config.host);
         }
-        await this.startServer(slot);
+        await startServer(slot, {
+          env: this.env,
+          stateDir: this.stateDir,
+          spawned: (started) => {
+            this.spawns++;
+            this.records.spawned(started);
+          },
+          progress: (started, progress) => this.report(started, progress),
+          exited: (started) => this.onExit(started),
+        });
         if (slot.state === "stopping") throw cancelledStart(model);
         slot.state = "ready";
-        this.saveRecord(slot);
+        this.records.save(slot);
       } catch (error) {
         // Take the waiters first: retire() schedules again, and would start the model once more for them.
         const group = this.takeGroup(model, embedding);
@@ -337,80 +260,6 @@ export class Supervisor {
     return group;
   }
 
-  /**
-   * What listens on baseUrl's port before we start there: nothing ("free"), the user's server
-   * serving the model ("foreign": used as it is), or the user's server serving another model
-   * ("taken": with a pool, ours goes on another port). Anything else is an error naming the fix.
-   */
-  private async checkBasePort(model: string, config: ResolvedConfig): Promise<"free" | "foreign" | "taken"> {
-    let state = await probeServer(config);
-    if (state.kind === "loading") {
-      try {
-        await waitForHealth(config.origin, config.service.readyTimeoutMs);
-      } catch (error) {
-        if (error instanceof NotReadyError) throw errors.foreignNotReady(config);
-        throw error;
-      }
-      state = await probeServer(config);
-    }
-    switch (state.kind) {
-      case "down":
-        return "free";
-      case "ready":
-        if (state.served === undefined || sameModel(state.served, model)) {
-          this.foreignSeen = { origin: config.origin, model, until: Date.now() + FOREIGN_RECHECK_MS };
-          return "foreign";
-        }
-        if (config.service.maxServers > 1) return "taken";
-        throw errors.foreignModel(config, state.served, model, startedBy(recordPath(this.stateDir, config.port)));
-      case "failed":
-        throw errors.foreignFailed(config, startedBy(recordPath(this.stateDir, config.port)));
-      case "foreign-http":
-        throw errors.notInferrs(config, state.status);
-      case "loading":
-        throw errors.foreignNotReady(config);
-    }
-  }
-
-  /** Spawns `inferrs serve` for the slot and waits for /health 200, reporting progress. */
-  private async startServer(slot: Slot): Promise<void> {
-    const { config, model } = slot;
-    const lookup = lookUpCommand(config.service.command, this.env);
-    const why = errors.whyNoAutoStart(config, lookup);
-    const command = lookup.path;
-    if (why || command === undefined) throw errors.notRunning(config, model, "connection refused", why ?? "");
-    if (slot.state === "stopping") throw cancelledStart(model);
-
-    const args = serveArgv(model, config, { port: slot.port, args: slot.settings.args });
-    const env = { ...this.env, ...slot.settings.env } as Record<string, string>;
-    const proc = await ServerProcess.spawn(command, args, env, configSecrets(config));
-    this.spawns++;
-    Object.assign(slot, { proc, command, args, recordFile: recordPath(this.stateDir, slot.port) });
-    if (proc.pid > 0) {
-      slot.processStart = processStartTime(proc.pid);
-      this.writeSlotRecord(slot); // at once: a kill of OpenClaw right after the spawn must leave a record
-      this.installExitHook();
-    }
-
-    const abort = new AbortController();
-    void proc.exited.then((exit) => {
-      abort.abort(errors.exitedDuringStart(config, model, describeExit(exit), proc.output.text()));
-      this.onExit(slot);
-    });
-    const endProgress = watchLoad({ model, port: slot.port, output: proc.output }, (progress) => this.report(slot, progress));
-    try {
-      const health = await waitForHealth(serverAddress(config, slot.port).origin, config.service.readyTimeoutMs, abort.signal);
-      if (health === "failed") throw errors.loadFailed(model, loadFailure(proc), proc.output.text());
-      endProgress("ready");
-    } catch (error) {
-      endProgress();
-      if (error instanceof NotReadyError) throw errors.readyTimeout(config, model, proc.output.text());
-      throw error;
-    } finally {
-      abort.abort();
-    }
-  }
-
   private report(slot: Slot, progress: LoadProgress): void {
     this.logger?.info(describeProgress(progress));
     for (const waiter of this.groupFor(slot.model, slot.embedding)?.waiters ?? []) {
@@ -427,7 +276,7 @@ export class Supervisor {
     if (!this.slots.has(slot) || slot.state !== "ready") return;
     this.slots.delete(slot);
     clearTimeout(slot.idleTimer);
-    removeRecord(slot.recordFile, slot.proc!.pid);
+    this.records.remove(slot);
     this.schedule();
   }
 
@@ -438,98 +287,11 @@ export class Supervisor {
     clearTimeout(slot.idleTimer);
     if (slot.proc) {
       await slot.proc.stop(STOP_GRACE_MS);
-      removeRecord(slot.recordFile, slot.proc.pid);
+      this.records.remove(slot);
     }
     this.slots.delete(slot);
     this.schedule();
   }
-
-  /** Stops servers a killed OpenClaw left behind (pid record, owner gone, process provably the recorded one). */
-  private reapOrphans(): void {
-    for (const { file } of listRecords(this.stateDir)) reapOrphan(file);
-  }
-
-  /** Rewrites the server's pid record with its live state at the next tick, for status from other processes. */
-  private saveRecord(slot: Slot): void {
-    this.staleRecords.add(slot);
-    if (this.recordFlush) return;
-    this.recordFlush = setImmediate(() => {
-      this.recordFlush = undefined;
-      for (const stale of this.staleRecords) this.writeSlotRecord(stale);
-      this.staleRecords.clear();
-    });
-    this.recordFlush.unref();
-  }
-
-  private writeSlotRecord(slot: Slot): void {
-    if (!slot.proc || slot.proc.pid <= 0 || slot.state === "stopping" || !slot.proc.running) return;
-    const record: PidRecord = {
-      pid: slot.proc.pid,
-      ownerPid: process.pid,
-      command: slot.command,
-      args: slot.args,
-      port: slot.port,
-      model: slot.model,
-      startedAt: slot.proc.startedAt,
-      processStart: slot.processStart,
-      embedding: slot.embedding,
-      state: slot.state === "ready" ? "ready" : "loading",
-      inflight: slot.leases,
-      lastUsedAt: slot.lastUsed,
-    };
-    try {
-      writeRecord(slot.recordFile, record);
-    } catch {
-      // Unwritable state dir: only the reaping after a killed OpenClaw is lost. The exit hook and
-      // stop() still stop the server.
-    }
-  }
-
-  private installExitHook(): void {
-    if (this.exitHook) return;
-    this.exitHook = true;
-    // A one-shot CLI run ends with process exit: nothing can be awaited there.
-    process.once("exit", () => {
-      for (const slot of this.slots) {
-        if (!slot.proc) continue;
-        slot.proc.killNow();
-        removeRecord(slot.recordFile, slot.proc.pid);
-      }
-    });
-  }
-}
-
-function leastRecentlyUsed(slots: Slot[]): Slot | undefined {
-  // Idle servers first; among equals, the one used longest ago.
-  return [...slots].sort((a, b) => Number(a.leases > 0) - Number(b.leases > 0) || a.lastUsed - b.lastUsed)[0];
-}
-
-function cancelledStart(model: string): errors.InferrsServiceError {
-  return new errors.InferrsServiceError(`The start of ${model} was cancelled: OpenClaw is stopping its inferrs servers.`);
-}
-
-function foreignLease(config: ResolvedConfig): Lease {
-  return { baseUrl: config.baseUrl, release: () => undefined, serverExit: async () => undefined };
-}
-
-async function exitWithin(proc: ServerProcess | undefined, waitMs: number): Promise<string | undefined> {
-  if (!proc) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const exit = await Promise.race([
-    proc.exited,
-    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs))),
-  ]);
-  clearTimeout(timer);
-  return exit && describeExit(exit);
-}
-
-function loadFailure(proc: ServerProcess): string {
-  const match = proc.output.find(/Model load failed: .*/);
-  return match ? match[0] : "Model load failed (see the output below)";
-}
-
-function describeExit(exit: { code: number | undefined; signal: string | undefined }): string {
-  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code ?? "unknown"}`;
 }
 
 const SUPERVISOR_KEY = Symbol.for("openclaw-inferrs.supervisor");

@@ -1,4 +1,5 @@
 // Errors of the on-demand server, each saying what happened and how to fix it.
+import { printable, printableLines } from "../../cli/printable.ts";
 import { CONFIG_PATH } from "../../config/config-error.ts";
 import type { ResolvedConfig } from "../../config/resolve.ts";
 import { commandProblem, type CommandLookup } from "../../service/command.ts";
@@ -42,10 +43,11 @@ function notOurs(owner: { startedBy: StartedBy; ownerPid?: number }): string {
 
 export function foreignModel(
   config: ResolvedConfig,
-  served: string,
+  listed: string,
   selected: string,
   owner: { startedBy: StartedBy; ownerPid?: number },
 ): InferrsServiceError {
+  const served = printable(listed);
   return new InferrsServiceError(
     `inferrs at ${config.origin} serves ${served}, but inferrs/${selected} was selected, and ${notOurs(owner)}. ` +
       `Select inferrs/${served}, or stop that server (OpenClaw then starts ${selected} itself), ` +
@@ -68,7 +70,7 @@ export function notInferrs(config: ResolvedConfig, status: number): InferrsServi
 }
 
 export function loadFailed(model: string, detail: string, tail: string): InferrsServiceError {
-  return new InferrsServiceError(`inferrs could not load ${model}: ${detail}${tailText(tail)}`);
+  return new InferrsServiceError(`inferrs could not load ${model}: ${printableLines(detail)}${tailText(tail)}`);
 }
 
 export function exitedDuringStart(config: ResolvedConfig, model: string, exit: string, tail: string): InferrsServiceError {

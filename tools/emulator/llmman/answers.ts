@@ -2,7 +2,7 @@
 // not, with reasoning_content and native tool_calls; embeddings), used by the llama-server
 // stand-in and by the emulated hosted providers.
 import { randomBytes } from "node:crypto";
-import { countTokens, jsonObjectIn, splitTokens } from "../chat.ts";
+import { countTokens, requestedToolCalls, splitTokens } from "../chat.ts";
 import { embedVector } from "../embeddings.ts";
 
 type Json = Record<string, any>;
@@ -33,11 +33,6 @@ export function textOf(content: unknown): string {
   return "";
 }
 
-function toolNames(tools: unknown): string[] {
-  if (!Array.isArray(tools)) return [];
-  return tools.map((t) => t?.function?.name).filter((n): n is string => typeof n === "string" && n.length > 0);
-}
-
 /** What the model answers to a chat request (README.md "Answers"). */
 export function planChat(body: Json, ctx: AnswerContext, modelLabel: string): ChatPlan {
   const messages: Json[] = Array.isArray(body.messages) ? body.messages : [];
@@ -49,10 +44,13 @@ export function planChat(body: Json, ctx: AnswerContext, modelLabel: string): Ch
 
   const thinking = ctx.thinking && body.chat_template_kwargs?.enable_thinking !== false;
   const reasoning = thinking ? "The user wants a short answer, so I will reply directly." : undefined;
-  const tool = ctx.tools && last?.role === "user" ? toolNames(body.tools).find((n) => textOf(last.content).includes(n)) : undefined;
+  // As the inferrs emulator: only a tool the user's turn asks for ("use/call <tool>"), never after
+  // a tool result (OpenClaw's own context names tools such as exec in every turn).
+  const call = ctx.tools && last?.role === "user" ? requestedToolCalls(textOf(last.content), body.tools)[0] : undefined;
+  const tool = call?.name;
   const reasoningTokens = reasoning ? splitTokens(reasoning).length : 0;
-  if (tool) {
-    const args = jsonObjectIn(textOf(last.content)) ?? "{}";
+  if (call && tool) {
+    const args = JSON.stringify(call.args);
     const id = `call_${randomBytes(12).toString("base64url").slice(0, 16)}`;
     return { reasoning, content: "", toolCall: { id, name: tool, arguments: args }, finish: "tool_calls", promptTokens, completionTokens: reasoningTokens + countTokens(args) + 3 };
   }
