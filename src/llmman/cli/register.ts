@@ -1,5 +1,6 @@
 // Registers `openclaw llmman status [--json]` and `openclaw llmman stop [model]`, beside a running
 // gateway or without one.
+import { terminalJson } from "../../cli/printable.ts";
 import type { OpenClawPluginApi } from "../../host-types.ts";
 import { stateDir } from "../../service/pid-record.ts";
 import { stopStartedDaemon } from "../daemon/control.ts";
@@ -21,7 +22,7 @@ export function registerLlmmanCli(api: OpenClawPluginApi): void {
         .action(async (options: { json?: boolean }) => {
           const status = await collectLlmmanStatus(await loadConfig(config), process.env, stateDir(), daemons());
           // With --json the host routes console.log to stderr: write the document to stdout.
-          process.stdout.write(`${options.json ? JSON.stringify(status, null, 2) : formatLlmmanStatus(status)}\n`);
+          process.stdout.write(`${options.json ? terminalJson(status) : formatLlmmanStatus(status)}\n`);
         });
       llmman
         .command("stop [model]")

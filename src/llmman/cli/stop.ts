@@ -1,5 +1,6 @@
 // `openclaw llmman stop <model>`: unloads one model as `llmman stop` does (POST /api/generate with
 // `keep_alive: 0`, wherever in the peer group it is loaded); never starts the daemon.
+import { printable } from "../../cli/printable.ts";
 import { llmmanJson, LlmmanApiError } from "../api.ts";
 import type { ResolvedLlmmanConfig } from "../config.ts";
 import { MAX_ERROR_BODY_BYTES } from "../defaults.ts";
@@ -9,7 +10,7 @@ import { modelIdProblem, parseModelRef } from "../model-id.ts";
 
 export async function unloadModel(config: ResolvedLlmmanConfig, env: NodeJS.ProcessEnv, model: string): Promise<{ unloaded: boolean; message: string }> {
   const problem = modelIdProblem(model);
-  if (problem) return { unloaded: false, message: problem };
+  if (problem) return { unloaded: false, message: printable(problem) };
   const parsed = parseModelRef(model);
   if (parsed.kind !== "local") {
     return { unloaded: false, message: `${model} is routed by llmman, never loaded as itself: stop its local model instead.` };
