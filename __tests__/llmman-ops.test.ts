@@ -194,7 +194,7 @@ describe("hybrid and hosted refs", () => {
 });
 
 describe("several machines through llmman's peers", () => {
-  test("two peered daemons are one model list; a peer-loaded model has its /api/ps context and the node column; a peer's model is not pulled here", async () => {
+  test("two peered daemons are one model list; a peer-loaded model has its /api/ps context and the node column; a peer's model is not pulled here; stop unloads it on its node", async () => {
     const peer = await emulator({ models: ["docker.io/ai/smollm2:latest"] });
     const front = await emulator({ models: ["docker.io/ai/qwen3.5:0.8b"], env: { LLMMAN_PEERS: `127.0.0.1:${peer.port}`, LLMMAN_CONTEXT_LENGTH: "4096" } });
     await load(peer, "smollm2:latest");
@@ -210,5 +210,12 @@ describe("several machines through llmman's peers", () => {
     expect(text).toMatch(new RegExp(`^docker\\.io/ai/smollm2:latest +${onPeer.contextLength} +llama-server \\(local\\) +127\\.0\\.0\\.1:${peer.port} `, "m"));
     expect(await ask(config, "smollm2:latest")).toBe("2 + 2 = 4.");
     expect([...requests(front, "/api/pull"), ...requests(peer, "/api/pull")]).toEqual([]);
+    // llmman stop: unloaded where it is loaded, the peer getting llmman's placeholder, not a configured key.
+    expect(await unloadModel(configFor(front.baseUrl, { apiKey: "sk-user" }), env, "smollm2:latest")).toEqual({
+      unloaded: true,
+      message: `Unloaded docker.io/ai/smollm2:latest on 127.0.0.1:${peer.port} from llmman at ${front.baseUrl}.`,
+    });
+    expect(requests(peer, "/api/generate").at(-1)).toMatchObject({ body: { model: "docker.io/ai/smollm2:latest", keep_alive: 0 }, headers: { authorization: "Bearer llmman" } });
+    expect((await collectLlmmanStatus(config, env, stateDir)).loaded.map((model) => model.name)).not.toContain("docker.io/ai/smollm2:latest");
   });
 });
