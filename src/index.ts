@@ -4,6 +4,7 @@
 // libraries (TypeBox, undici, execa, p-retry); each is loaded where it is first needed.
 import manifest from "../openclaw.plugin.json" with { type: "json" };
 import { registerInferrsCli } from "./inferrs/cli/register.ts";
+import { registerLlmmanCli } from "./llmman/cli/register.ts";
 import { ConfigError } from "./config/config-error.ts";
 import { PROVIDER_ID } from "./inferrs/defaults.ts";
 import { createEmbeddingAdapter } from "./inferrs/embeddings/provider.ts";
@@ -25,6 +26,7 @@ export default {
   configSchema: { jsonSchema: manifest.configSchema },
   register(api: OpenClawPluginApi) {
     registerInferrsCli(api);
+    registerLlmmanCli(api);
     // `openclaw --help` and command parsing load plugins for their CLI only; the runtime is off limits.
     if (api.registrationMode === "cli-metadata") return;
     const supervisor = sharedSupervisor({ env: process.env, stateDir: stateDir() });

@@ -11,6 +11,7 @@ import { probeServer, type ServerState } from "../server/probe.ts";
 import { serverAddress } from "../../service/server-address.ts";
 import type { StartedBy } from "../../service/pid-record.ts";
 import type { Supervisor } from "../pool/supervisor.ts";
+import { formatDuration, labelled, table } from "../../cli/table.ts";
 
 export type ServerReport = {
   model: string | null;
@@ -133,10 +134,9 @@ export function formatStatus(report: StatusReport): string {
     ["Device", report.device],
     ["Health", report.detail ? `${report.health} (${printable(report.detail)})` : report.health],
   ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  const head = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+  const head = labelled(rows);
   if (report.servers.length === 0) return `${head}\n\nNo inferrs server is running.`;
-  const table = [
+  const lines = table([
     ["MODEL", "PORT", "PID", "STATE", "IN FLIGHT", "IDLE", "UP", "STARTED BY"],
     ...report.servers.map((server) => [
       `${server.model === null ? "-" : printable(server.model)}${server.embedding ? " (embeddings)" : ""}`,
@@ -148,14 +148,6 @@ export function formatStatus(report: StatusReport): string {
       server.uptimeSeconds === null ? "-" : formatDuration(server.uptimeSeconds),
       STARTED_BY[server.startedBy] + (server.ownerPid && server.startedBy !== "this-openclaw" ? ` (pid ${server.ownerPid})` : ""),
     ]),
-  ];
-  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
-  const lines = table.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd());
-  return `${head}\n\n${lines.join("\n")}`;
-}
-
-function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
-  return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+  ]);
+  return `${head}\n\n${lines}`;
 }

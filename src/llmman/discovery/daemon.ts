@@ -39,17 +39,50 @@ export async function listModels(target: ApiTarget, signal?: AbortSignal): Promi
   return { models, warnings };
 }
 
-/** Loaded model → the context its llama-server really has (null when llmman could not read it). */
-export async function runningContexts(target: ApiTarget, signal?: AbortSignal): Promise<Map<string, number | null>> {
+/** One `/api/ps` entry, every field checked (a field of the wrong type is null). */
+export type RunningModel = {
+  name: string;
+  /** The context its llama-server really has (null when llmman could not read it). */
+  contextLength: number | null;
+  processor: string | null;
+  /** The peer it is loaded on (v0.1.334 with LLMMAN_PEERS); null for this daemon. */
+  node: string | null;
+  /** RFC 3339; null for "forever" or a daemon without keep-alive (485d055). */
+  expiresAt: string | null;
+  /** v0.1.334 said `expires_at: null`: it stays loaded until stopped. */
+  keptForever: boolean;
+  startedAt: string | null;
+  size: number | null;
+  pid: number | null;
+};
+
+/** GET /api/ps: the loaded models, here and (aggregated) on peers. Invalid entries are skipped. */
+export async function runningModels(target: ApiTarget, signal?: AbortSignal): Promise<RunningModel[]> {
   const json = await llmmanJson(target, "/api/ps", { maxBytes: MAX_LIST_BODY_BYTES, signal });
-  const out = new Map<string, number | null>();
   const models = (json as { models?: unknown })?.models;
-  for (const entry of Array.isArray(models) ? models : []) {
-    const { name, model, context_length: context } = (entry ?? {}) as Record<string, unknown>;
-    const value = positiveInteger(context) ?? null;
-    for (const key of [name, model]) if (typeof key === "string" && key) out.set(key, value);
+  const out: RunningModel[] = [];
+  for (const entry of Array.isArray(models) ? models.slice(0, MAX_LISTED_MODELS) : []) {
+    const fields = (typeof entry === "object" && entry ? entry : {}) as Record<string, unknown>;
+    const name = [fields.name, fields.model].find((key): key is string => typeof key === "string" && !modelIdProblem(key));
+    if (name === undefined) continue;
+    out.push({
+      name,
+      contextLength: positiveInteger(fields.context_length) ?? null,
+      processor: shortString(fields.processor),
+      node: shortString(fields.node),
+      expiresAt: shortString(fields.expires_at),
+      keptForever: fields.expires_at === null,
+      startedAt: shortString(fields.started_at),
+      size: positiveInteger(fields.size) ?? null,
+      pid: positiveInteger(fields.pid) ?? null,
+    });
   }
   return out;
+}
+
+/** Loaded model → its live context (null when llmman could not read it). */
+export async function runningContexts(target: ApiTarget, signal?: AbortSignal): Promise<Map<string, number | null>> {
+  return new Map((await runningModels(target, signal)).map((model) => [model.name, model.contextLength]));
 }
 
 export async function showModel(target: ApiTarget, id: string, signal?: AbortSignal): Promise<ShownModel> {
@@ -68,3 +101,6 @@ function positiveInteger(value: unknown): number | undefined {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
+function shortString(value: unknown): string | null {
+  return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
+}
