@@ -6,12 +6,11 @@ import type { EmbeddingInput, EmbeddingProvider, EmbeddingProviderAdapter } from
 import { configLoader } from "../provider.ts";
 import { NotReadyError, waitForHealth } from "../server/readiness.ts";
 import type { Supervisor } from "../pool/supervisor.ts";
-import { EmbeddingsError, EmbeddingsHttpError, type EmbeddingsTarget, postEmbeddings } from "./client.ts";
+import { describeInput, EmbeddingsError, EmbeddingsHttpError, inputTexts, learnDimensions, type EmbeddingsTarget, postEmbeddings } from "../../embeddings/client.ts";
 import { checkEmbeddingModel, normalizeEmbeddingModel } from "./model-id.ts";
 
 /** A 503 (still loading) is answered by waiting for /health, at most this many times per batch. */
 const MAX_LOADING_WAITS = 3;
-const PREVIEW_CHARS = 60;
 
 export type EmbeddingDeps = {
   /** `plugins.entries.inferrs.config` as given at registration. */
@@ -57,7 +56,7 @@ class InferrsEmbedder {
   /** One lease for the whole call; inputs go in batches of EMBEDDING_BATCH_MAX_INPUTS. */
   private async embedAll(inputs: EmbeddingInput[], signal: AbortSignal | undefined): Promise<number[][]> {
     if (inputs.length === 0) return [];
-    const texts = inputs.map((input) => (typeof input === "string" ? input : input.text));
+    const texts = inputTexts(inputs);
     const lease = await this.supervisor.acquire(this.model, this.config, { embedding: true });
     try {
       const vectors: number[][] = [];
@@ -77,11 +76,19 @@ class InferrsEmbedder {
     signal: AbortSignal | undefined,
     describe: (index: number) => string,
   ): Promise<number[][]> {
-    const target: EmbeddingsTarget = { baseUrl, apiKey: this.config.apiKey, model: this.model };
+    const target: EmbeddingsTarget = { server: "inferrs", baseUrl, apiKey: this.config.apiKey, model: this.model };
     for (let waits = 0; ; waits++) {
       try {
         const vectors = await postEmbeddings(target, batch, signal);
-        this.learnDimensions(vectors[0]!.length);
+        learnDimensions(
+          this.provider,
+          vectors[0]!.length,
+          (known) =>
+            new EmbeddingsError(
+              `inferrs answered ${vectors[0]!.length}-dimensional embeddings, but ${this.model} gave ${known} before: ` +
+                `the server at ${this.config.baseUrl} now serves another model. Run \`openclaw memory index --force\` once it serves ${this.model}.`,
+            ),
+        );
         return vectors;
       } catch (error) {
         if (!(error instanceof EmbeddingsHttpError)) throw error;
@@ -130,26 +137,8 @@ class InferrsEmbedder {
     }
     return new EmbeddingsError(`inferrs refused a batch of ${batch.length} inputs but none alone: ${error.detail}`);
   }
-
-  private learnDimensions(width: number): void {
-    const known = this.provider.dimensions;
-    if (known === undefined) this.provider.dimensions = width;
-    else if (known !== width) {
-      throw new EmbeddingsError(
-        `inferrs answered ${width}-dimensional embeddings, but ${this.model} gave ${known} before: ` +
-          `the server at ${this.config.baseUrl} now serves another model. Run \`openclaw memory index --force\` once it serves ${this.model}.`,
-      );
-    }
-  }
 }
 
 function refused(input: string, detail: string): EmbeddingsError {
   return new EmbeddingsError(`inferrs could not embed ${input}: ${detail}`);
-}
-
-/** `input 3 of 40 ("The deploy key…")`, for errors. */
-function describeInput(texts: string[], index: number): string {
-  const text = texts[index] ?? "";
-  const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
-  return `input ${index + 1} of ${texts.length} (${JSON.stringify(preview)})`;
 }

@@ -9,7 +9,8 @@ import type {
   ProviderAuthMethodNonInteractiveContext,
   ProviderAuthResult,
 } from "../../host-types.ts";
-import { modelRef, withDefaultModel, withPluginConfig } from "./apply.ts";
+import { withDefaultModel, withPluginConfig } from "../../onboarding/config-patch.ts";
+import { PROVIDER_ID } from "../defaults.ts";
 import type { Survey } from "./survey.ts";
 
 // survey.ts needs the config validator (TypeBox) and discovery: loaded when onboarding runs, not
@@ -52,7 +53,7 @@ async function runNonInteractive(ctx: ProviderAuthMethodNonInteractiveContext, e
   if (!model) return fail(noModelMessage(survey, env));
   ctx.runtime.log(`inferrs base URL: ${survey.config.baseUrl}`);
   ctx.runtime.log(`Default model: ${modelRef(model)}`);
-  return withDefaultModel(withPluginConfig(ctx.config, pluginConfig), model);
+  return withDefaultModel(withPluginConfig(ctx.config, pluginConfig), modelRef(model));
 }
 
 async function runInteractive(ctx: ProviderAuthContext, env: NodeJS.ProcessEnv): Promise<ProviderAuthResult> {
@@ -105,4 +106,8 @@ function checkBaseUrl(surveys: SurveyModule, hostConfig: unknown, value: string)
     if (error instanceof ConfigError) return error.message;
     throw error;
   }
+}
+
+function modelRef(modelId: string): string {
+  return `${PROVIDER_ID}/${modelId}`;
 }
