@@ -62,9 +62,13 @@ export function chosenRef(id: string): { ref: string } | { problem: string } {
   return { ref: parsed.ref };
 }
 
-/** A loaded model, else the first stored one. */
+/**
+ * A loaded model, else the first stored chat model. With the daemon down the store's index does not
+ * say which models only embed, so one named like an embedding model is not proposed.
+ */
 export function proposedModel(survey: LlmmanSurvey): string | undefined {
-  return (survey.models.find((model) => model.loaded) ?? survey.models[0])?.id;
+  const chat = survey.models.filter((model) => !/embed/i.test(model.id));
+  return (chat.find((model) => model.loaded) ?? chat[0])?.id;
 }
 
 /** One line per fact, for the CLI log and the wizard note. */
@@ -75,7 +79,7 @@ export function describeSurvey(survey: LlmmanSurvey): string[] {
       ? `llmman ${survey.version ?? "(version unknown)"} is up at ${config.origin}.`
       : `No llmman answers at ${config.origin} (${survey.failure}). ` +
         (startable(config) ? "OpenClaw starts `llmman serve` on demand." : "Start `llmman serve` there yourself.");
-  const where = survey.version !== undefined ? "Stored chat models" : `Chat models in llmman's store (${survey.storeDir})`;
+  const where = survey.version !== undefined ? "Stored chat models" : `Models in llmman's store (${survey.storeDir})`;
   const models = survey.models.length
     ? `${where}: ${survey.models.map((model) => `${model.id} (context ${model.contextWindow}${model.loaded ? ", loaded" : ""})`).join(", ")}.`
     : `${where}: none.`;

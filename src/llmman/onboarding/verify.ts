@@ -24,7 +24,7 @@ export async function verifyModel(config: ResolvedLlmmanConfig, ref: string, dep
   const deadline = AbortSignal.timeout(config.requestTimeoutMs);
   let lease;
   try {
-    lease = await deps.daemons.acquire(config, { signal: deadline, onProgress: (progress) => deps.log(`llmman: ${progress.message}`) });
+    lease = await deps.daemons.acquire(config, { signal: deadline, onProgress: (progress) => deps.log(progress.message) });
   } catch (error) {
     return `llmman could not be started: ${messageOf(error)}`;
   }
