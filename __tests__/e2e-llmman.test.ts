@@ -34,6 +34,7 @@ function useLlmman(extra: Json = {}, env: Record<string, string> = {}): void {
   host.setPluginConfig({
     llmman: {
       baseUrl: `http://127.0.0.1:${port}/v1`,
+      discoveryTimeoutMs: 30000, // the machine may be loaded
       service: {
         command: llmmanBin,
         env: {
@@ -83,7 +84,9 @@ test("infer model run --local starts llmman, pulls the missing model with progre
 }, 300_000);
 
 test("agent --local with no key: --thinking off sends chat_template_kwargs.enable_thinking false", async () => {
-  useLlmman({ models: { "qwen3.5:0.8b": { supportsTools: false } } });
+  // reasoning is set here because the daemon is down when the model is resolved, and the store
+  // alone does not say whether a model thinks (its GGUF chat template is not read yet).
+  useLlmman({ models: { "qwen3.5:0.8b": { supportsTools: false, reasoning: true } } });
   const run = await host.run(
     ["agent", "--local", "--model", "llmman/qwen3.5:0.8b", "--thinking", "off", "-m", "What is 2 + 2?", "--json"],
     { timeoutMs: 300_000 },

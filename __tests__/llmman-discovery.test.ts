@@ -21,8 +21,9 @@ async function emulator(options: Parameters<typeof startLlmmanEmulator>[0] = {})
   return emu;
 }
 
+/** A generous discovery timeout: the machine may be loaded (the default is 2 s). */
 function llmmanConfig(llmman: Record<string, unknown>) {
-  return resolveConfig({ llmman }).llmman;
+  return resolveConfig({ llmman: { discoveryTimeoutMs: 30000, ...llmman } }).llmman;
 }
 
 const byId = <T extends { id: string }>(models: T[]) => Object.fromEntries(models.map((model) => [model.id, model]));
@@ -50,9 +51,9 @@ describe("llmman discovery", () => {
     expect(models["docker.io/ai/gemma4:e2b"]).toMatchObject({ contextWindow: 65536, reasoning: false, input: ["text", "image"] });
     expect(models["docker.io/ai/gemma4:e2b"]!.compat).not.toHaveProperty("thinkingFormat");
     expect(models["hf.co/unsloth/Qwen3.5-0.8B-GGUF:latest"]).toMatchObject({ input: ["text", "image"], reasoning: true });
-    // Nothing was loaded, pulled or generated.
+    // Nothing was loaded, pulled or generated (the harness itself waits on /api/version).
     const paths = emu.requests().filter((entry) => entry.event === "request").map((entry) => entry.path);
-    expect(paths.filter((path) => !["/v1/models", "/api/ps", "/api/show"].includes(path))).toEqual([]);
+    expect(paths.filter((path) => !["/api/version", "/v1/models", "/api/ps", "/api/show"].includes(path))).toEqual([]);
   });
 
   test("a loaded model's context is the live /api/ps value; others get the trained context capped by llmman's 262144", async () => {

@@ -11,6 +11,7 @@ import { modelIdProblem } from "./model-id.ts";
 import { createOnboardingAuthMethod } from "./onboarding/auth-method.ts";
 import { createStreamWrapper, type RequestDeps } from "./request/stream.ts";
 import type { Supervisor } from "./pool/supervisor.ts";
+import { syntheticAuth } from "../synthetic-auth.ts";
 
 type Logger = { warn(message: string): void };
 
@@ -70,19 +71,14 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
     prepareDynamicModel,
     // inferrs has no auth: a non-secret marker satisfies the host (a configured apiKey wins; an
     // INFERRS_API_KEY or stored profile wins over this). Agent turns ask for it only because the
-    // manifest says `setup.requiresRuntime: false`. Read without the validator (a sync hook); a
-    // bad config fails the request with its ConfigError.
-    resolveSyntheticAuth: (ctx) => ({
-      apiKey: configuredApiKey(entryConfig(ctx.config, deps.pluginConfig)) ?? LOCAL_AUTH_MARKER,
-      source: "inferrs plugin (inferrs needs no API key)",
-      mode: "api-key",
-    }),
+    // manifest says `setup.requiresRuntime: false`.
+    resolveSyntheticAuth: (ctx) =>
+      syntheticAuth(
+        (entryConfig(ctx.config, deps.pluginConfig) as { apiKey?: unknown } | undefined)?.apiKey,
+        LOCAL_AUTH_MARKER,
+        "inferrs plugin (inferrs needs no API key)",
+      ),
     wrapStreamFn: wrap,
     wrapSimpleCompletionStreamFn: wrap,
   };
-}
-
-function configuredApiKey(config: unknown): string | undefined {
-  const apiKey = (config as { apiKey?: unknown } | undefined)?.apiKey;
-  return typeof apiKey === "string" && apiKey ? apiKey : undefined;
 }

@@ -10,6 +10,7 @@ import { knownFacts, lookUpFacts } from "./discovery/facts.ts";
 import { llmmanRuntimeModel } from "./discovery/model-entry.ts";
 import { blockIdFor, handWrittenBlock, withBlockBaseUrl } from "./hand-written.ts";
 import { modelIdProblem } from "./model-id.ts";
+import { syntheticAuth } from "../synthetic-auth.ts";
 import { createLlmmanAuthMethod } from "./onboarding/auth-method.ts";
 import { createLlmmanStreamWrapper, type LlmmanRequestDeps } from "./request/stream.ts";
 
@@ -83,17 +84,13 @@ export function createLlmmanProvider(deps: LlmmanProviderDeps): ProviderPlugin {
     // llmman needs no key: its placeholder `llmman` makes the daemon use its own hosted-provider keys
     // for hybrid refs (any other bearer would be forwarded as that provider's key). A configured
     // apiKey wins; LLMMAN_API_KEY or a stored profile wins over this.
-    resolveSyntheticAuth: (ctx) => ({
-      apiKey: configuredApiKey(entryConfig(ctx.config, deps.pluginConfig)) ?? LLMMAN_AUTH_PLACEHOLDER,
-      source: "inferrs plugin (llmman needs no API key)",
-      mode: "api-key",
-    }),
+    resolveSyntheticAuth: (ctx) =>
+      syntheticAuth(
+        (entryConfig(ctx.config, deps.pluginConfig) as { llmman?: { apiKey?: unknown } } | undefined)?.llmman?.apiKey,
+        LLMMAN_AUTH_PLACEHOLDER,
+        "inferrs plugin (llmman needs no API key)",
+      ),
     wrapStreamFn: wrap,
     wrapSimpleCompletionStreamFn: wrap,
   };
-}
-
-function configuredApiKey(config: unknown): string | undefined {
-  const apiKey = (config as { llmman?: { apiKey?: unknown } } | undefined)?.llmman?.apiKey;
-  return typeof apiKey === "string" && apiKey ? apiKey : undefined;
 }

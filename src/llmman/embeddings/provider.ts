@@ -64,9 +64,10 @@ class LlmmanEmbedder {
     const deadline = AbortSignal.timeout(this.config.requestTimeoutMs);
     const within = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const log = (message: string) => this.deps.logger.info(message);
-    const lease = await this.deps.daemons.acquire(this.config, { signal: within, onProgress: (progress) => log(progress.message) });
+    // The daemon supervisor logs the start phases itself.
+    const lease = await this.deps.daemons.acquire(this.config, { signal: within });
     try {
-      const target = { origin: new URL(lease.baseUrl).origin, apiKey: bearerFor(this.config, this.deps.env), timeoutMs: this.config.discoveryTimeoutMs };
+      const target = { origin: new URL(lease.baseUrl).origin, apiKey: bearerFor(this.config, this.deps.env), timeoutMs: this.config.requestTimeoutMs };
       this.checked ??= this.check(target, within, log).catch((error: unknown) => {
         this.checked = undefined;
         throw error;

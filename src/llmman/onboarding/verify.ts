@@ -32,7 +32,7 @@ export async function verifyModel(config: ResolvedLlmmanConfig, ref: string, dep
   const target: ApiTarget = { origin: new URL(lease.baseUrl).origin, apiKey: bearerFor(config, deps.env), timeoutMs };
   try {
     try {
-      await ensureStored({ ...target, timeoutMs: config.discoveryTimeoutMs }, ref, deadline, (status) => deps.log(status.message));
+      await ensureStored({ ...target, timeoutMs: config.requestTimeoutMs }, ref, deadline, (status) => deps.log(status.message));
     } catch (error) {
       if (error instanceof PullError || error instanceof LlmmanApiError) return `the pull failed: ${error.message}`;
       throw error;

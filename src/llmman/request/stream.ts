@@ -51,8 +51,9 @@ export function createLlmmanStreamWrapper(deps: LlmmanRequestDeps): WrapStreamFn
         ? HOST_MANAGED
         : await deps.daemons.acquire(config, {
             signal: within,
+            // The daemon supervisor logs its own start lines: here they only become status events.
             onProgress: (progress) =>
-              sink({ provider: "llmman", phase: "daemon", model: model.id, message: `llmman: ${progress.message}`, elapsedMs: Date.now() - started }),
+              onStatus?.({ provider: "llmman", phase: "daemon", model: model.id, message: `llmman: ${progress.message}`, elapsedMs: Date.now() - started }),
           });
       const apiKey = bearerFor(config, deps.env);
       const baseUrl = config.hostManaged ? (model.baseUrl ?? config.baseUrl) : lease.baseUrl;
@@ -63,7 +64,7 @@ export function createLlmmanStreamWrapper(deps: LlmmanRequestDeps): WrapStreamFn
       let loaded: boolean | undefined;
       try {
         if (parsed.kind === "local" && !config.hostManaged) {
-          loaded = await ensureStored({ origin, apiKey, timeoutMs: config.discoveryTimeoutMs }, parsed.ref, within, sink);
+          loaded = await ensureStored({ origin, apiKey, timeoutMs: config.requestTimeoutMs }, parsed.ref, within, sink);
         }
       } catch (error) {
         lease.release();
