@@ -2,11 +2,12 @@
 // its own, started on demand through the supervisor; inputs go to POST /v1/embeddings in batches.
 import type { ResolvedConfig } from "../../config/resolve.ts";
 import { DEFAULT_EMBEDDING_MODEL, EMBEDDING_BATCH_MAX_INPUTS, PROVIDER_ID } from "../defaults.ts";
-import type { EmbeddingInput, EmbeddingProvider, EmbeddingProviderAdapter } from "../../host-types.ts";
+import type { EmbeddingProvider, EmbeddingProviderAdapter } from "../../host-types.ts";
 import { configLoader } from "../provider.ts";
 import { NotReadyError, waitForHealth } from "../server/readiness.ts";
 import type { Supervisor } from "../pool/supervisor.ts";
-import { describeInput, EmbeddingsError, EmbeddingsHttpError, inputTexts, learnDimensions, type EmbeddingsTarget, postEmbeddings } from "../../embeddings/client.ts";
+import { localEmbeddingAdapter, localEmbeddingProvider } from "../../embeddings/adapter.ts";
+import { describeInput, EmbeddingsError, EmbeddingsHttpError, learnDimensions, type EmbeddingsTarget, postEmbeddings } from "../../embeddings/client.ts";
 import { checkEmbeddingModel, normalizeEmbeddingModel } from "./model-id.ts";
 
 /** A 503 (still loading) is answered by waiting for /health, at most this many times per batch. */
@@ -19,18 +20,14 @@ export type EmbeddingDeps = {
 };
 
 export function createEmbeddingAdapter(deps: EmbeddingDeps): EmbeddingProviderAdapter {
-  const loadConfig = configLoader(deps.pluginConfig);
-  return {
+  return localEmbeddingAdapter({
     id: PROVIDER_ID,
     defaultModel: DEFAULT_EMBEDDING_MODEL,
-    transport: "local",
-    normalizeModel: (options) => normalizeEmbeddingModel(options.model),
-    // No I/O here: `memory status` creates the provider too, and must not start a server.
-    create: async (options) => {
-      const model = checkEmbeddingModel(normalizeEmbeddingModel(options.model));
-      return { provider: new InferrsEmbedder(model, await loadConfig(options.config), deps.supervisor).provider };
-    },
-  };
+    normalize: normalizeEmbeddingModel,
+    check: checkEmbeddingModel,
+    loadConfig: configLoader(deps.pluginConfig),
+    provider: (model, config) => new InferrsEmbedder(model, config, deps.supervisor).provider,
+  });
 }
 
 class InferrsEmbedder {
@@ -43,20 +40,11 @@ class InferrsEmbedder {
     this.model = model;
     this.config = config;
     this.supervisor = supervisor;
-    this.provider = {
-      id: PROVIDER_ID,
-      model,
-      // Learned from the first answer (the model's hidden size).
-      dimensions: undefined,
-      embed: async (input, options) => (await this.embedAll([input], options?.signal))[0]!,
-      embedBatch: (inputs, options) => this.embedAll(inputs, options?.signal),
-    };
+    this.provider = localEmbeddingProvider(PROVIDER_ID, model, (texts, signal) => this.embedAll(texts, signal));
   }
 
   /** One lease for the whole call; inputs go in batches of EMBEDDING_BATCH_MAX_INPUTS. */
-  private async embedAll(inputs: EmbeddingInput[], signal: AbortSignal | undefined): Promise<number[][]> {
-    if (inputs.length === 0) return [];
-    const texts = inputTexts(inputs);
+  private async embedAll(texts: string[], signal: AbortSignal | undefined): Promise<number[][]> {
     const lease = await this.supervisor.acquire(this.model, this.config, { embedding: true });
     try {
       const vectors: number[][] = [];

@@ -1,8 +1,9 @@
 // The `llmman` embedding provider for memory search: POST /v1/embeddings to the same daemon chat
 // uses (started on demand through the shared supervisor), which routes by `model` to that model's
 // own llama-server; the chat model stays loaded. A missing model is pulled first, with progress.
-import { describeInput, EmbeddingsError, EmbeddingsHttpError, inputTexts, learnDimensions, postEmbeddings } from "../../embeddings/client.ts";
-import type { EmbeddingInput, EmbeddingProvider, EmbeddingProviderAdapter } from "../../host-types.ts";
+import { localEmbeddingAdapter, localEmbeddingProvider } from "../../embeddings/adapter.ts";
+import { describeInput, EmbeddingsError, EmbeddingsHttpError, learnDimensions, postEmbeddings } from "../../embeddings/client.ts";
+import type { EmbeddingProvider, EmbeddingProviderAdapter } from "../../host-types.ts";
 import { LlmmanApiError } from "../api.ts";
 import type { LlmmanDaemons } from "../daemon/supervisor.ts";
 import { DEFAULT_LLMMAN_EMBEDDING_MODEL, LLMMAN_EMBEDDING_BATCH, LLMMAN_PROVIDER_ID } from "../defaults.ts";
@@ -21,18 +22,14 @@ export type LlmmanEmbeddingDeps = {
 };
 
 export function createLlmmanEmbeddingAdapter(deps: LlmmanEmbeddingDeps): EmbeddingProviderAdapter {
-  const loadConfig = llmmanConfigLoader(deps.pluginConfig);
-  return {
+  return localEmbeddingAdapter({
     id: LLMMAN_PROVIDER_ID,
     defaultModel: DEFAULT_LLMMAN_EMBEDDING_MODEL,
-    transport: "local",
-    normalizeModel: (options) => normalizeLlmmanEmbeddingModel(options.model),
-    // No I/O here: `memory status` creates the provider too, and must not start the daemon.
-    create: async (options) => {
-      const ref = embeddingRef(normalizeLlmmanEmbeddingModel(options.model));
-      return { provider: new LlmmanEmbedder(ref, await loadConfig(options.config), deps).provider };
-    },
-  };
+    normalize: normalizeLlmmanEmbeddingModel,
+    check: embeddingRef,
+    loadConfig: llmmanConfigLoader(deps.pluginConfig),
+    provider: (ref, config) => new LlmmanEmbedder(ref, config, deps).provider,
+  });
 }
 
 class LlmmanEmbedder {
@@ -47,20 +44,11 @@ class LlmmanEmbedder {
     this.ref = ref;
     this.config = config;
     this.deps = deps;
-    this.provider = {
-      id: LLMMAN_PROVIDER_ID,
-      model: ref,
-      // Learned from the first answer.
-      dimensions: undefined,
-      embed: async (input, options) => (await this.embedAll([input], options?.signal))[0]!,
-      embedBatch: (inputs, options) => this.embedAll(inputs, options?.signal),
-    };
+    this.provider = localEmbeddingProvider(LLMMAN_PROVIDER_ID, ref, (texts, signal) => this.embedAll(texts, signal));
   }
 
   /** One lease for the whole call; inputs go in batches of LLMMAN_EMBEDDING_BATCH. */
-  private async embedAll(inputs: EmbeddingInput[], signal: AbortSignal | undefined): Promise<number[][]> {
-    if (inputs.length === 0) return [];
-    const texts = inputTexts(inputs);
+  private async embedAll(texts: string[], signal: AbortSignal | undefined): Promise<number[][]> {
     const deadline = AbortSignal.timeout(this.config.requestTimeoutMs);
     const within = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const log = (message: string) => this.deps.logger.info(message);

@@ -10,6 +10,7 @@ import type {
   ProviderAuthResult,
 } from "../../host-types.ts";
 import { withDefaultModel, withPluginConfig } from "../../onboarding/config-patch.ts";
+import { baseUrlProblem, failer } from "../../onboarding/messages.ts";
 import type { LlmmanDaemons } from "../daemon/supervisor.ts";
 import { LLMMAN_PROVIDER_ID } from "../defaults.ts";
 import type { LlmmanSurvey } from "./survey.ts";
@@ -45,11 +46,7 @@ const modules = () => Promise.all([import("./survey.ts"), import("./verify.ts")]
 async function runNonInteractive(ctx: ProviderAuthMethodNonInteractiveContext, deps: LlmmanOnboardingDeps): Promise<OpenClawConfig | null> {
   const [surveys, { verifyModel }] = await modules();
   const env = deps.env ?? process.env;
-  const fail = (message: string) => {
-    ctx.runtime.error(message);
-    ctx.runtime.exit(1);
-    return null;
-  };
+  const fail = failer(ctx);
   let pluginConfig: Record<string, unknown>;
   try {
     pluginConfig = surveys.llmmanPluginConfigWith(ctx.config, option(ctx.opts[LLMMAN_BASE_URL_OPTION]));
@@ -83,7 +80,7 @@ async function runInteractive(ctx: ProviderAuthContext, deps: LlmmanOnboardingDe
     message: "llmman base URL",
     initialValue: current.llmman.baseUrl,
     placeholder: current.llmman.baseUrl,
-    validate: (value) => baseUrlProblem(surveys, ctx.config, value),
+    validate: (value) => baseUrlProblem(value, "http://127.0.0.1:17434/v1", (baseUrl) => surveys.llmmanPluginConfigWith(ctx.config, baseUrl)),
   });
   const pluginConfig = surveys.llmmanPluginConfigWith(ctx.config, entered.trim());
   const progress = prompter.progress("Checking llmman");
@@ -148,16 +145,4 @@ function notSaved(ref: string, failed: string): string {
 
 function option(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() ? value.trim() : undefined;
-}
-
-/** The wizard's inline check: undefined when the URL is a usable base URL. */
-function baseUrlProblem(surveys: Awaited<ReturnType<typeof modules>>[0], hostConfig: unknown, value: string): string | undefined {
-  if (!value.trim()) return "Required, e.g. http://127.0.0.1:17434/v1";
-  try {
-    surveys.llmmanPluginConfigWith(hostConfig, value.trim());
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
 }
