@@ -13,6 +13,7 @@ import { configLoader, createProvider } from "./inferrs/provider.ts";
 import { stateDir } from "./service/pid-record.ts";
 import { sharedSupervisor, type Supervisor } from "./inferrs/pool/supervisor.ts";
 import { sharedLlmmanDaemons } from "./llmman/daemon/supervisor.ts";
+import { createLlmmanEmbeddingAdapter } from "./llmman/embeddings/provider.ts";
 import { createLlmmanProvider } from "./llmman/provider.ts";
 
 type AgentEvent = Parameters<NonNullable<NonNullable<OpenClawPluginApi["agent"]>["events"]>["emitAgentEvent"]>[0];
@@ -44,8 +45,9 @@ export default {
       api.agent?.events?.emitAgentEvent({ runId, stream: "inferrs.status", data: data as unknown as AgentEvent["data"] });
     api.registerProvider(createProvider({ pluginConfig: api.pluginConfig, supervisor, logger: api.logger, emitStatus }));
     api.registerProvider(createLlmmanProvider({ pluginConfig: api.pluginConfig, daemons, logger: api.logger, emitStatus }));
-    // Memory search (`memory.search.provider: "inferrs"`); a no-op in modes without capabilities.
+    // Memory search (`memory.search.provider: "inferrs"` or "llmman"); a no-op in modes without capabilities.
     api.registerEmbeddingProvider(createEmbeddingAdapter({ pluginConfig: api.pluginConfig, supervisor }));
+    api.registerEmbeddingProvider(createLlmmanEmbeddingAdapter({ pluginConfig: api.pluginConfig, daemons, logger: api.logger, env: process.env }));
   },
 };
 

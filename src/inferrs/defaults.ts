@@ -32,8 +32,6 @@ export const MAX_MODELS_BODY_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_EMBEDDING_MODEL = "Qwen/Qwen3-Embedding-0.6B";
 /** Inputs per POST /v1/embeddings: inferrs embeds a batch in one engine pass, one request at a time. */
 export const EMBEDDING_BATCH_MAX_INPUTS = 32;
-/** A /v1/embeddings body larger than this is refused (32 × 4096 floats is ~2.5 MB of JSON). */
-export const MAX_EMBEDDINGS_BODY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Compat flags that match inferrs' real behaviour (../shared/inferrs-api.md §6, §8).

@@ -42,3 +42,8 @@ export const LLMMAN_COMPAT = {
   supportsStore: false,
   supportsReasoningEffort: false,
 } as const;
+
+/** `memory.search.model` when unset: llmman's embedding model on Docker Hub (768 dimensions). */
+export const DEFAULT_LLMMAN_EMBEDDING_MODEL = "embeddinggemma";
+/** Inputs per POST /v1/embeddings (llama-server embeds a batch in one pass). */
+export const LLMMAN_EMBEDDING_BATCH = 32;

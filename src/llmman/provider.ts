@@ -11,12 +11,13 @@ import { llmmanRuntimeModel } from "./discovery/model-entry.ts";
 import { blockIdFor, handWrittenBlock, withBlockBaseUrl } from "./hand-written.ts";
 import { modelIdProblem } from "./model-id.ts";
 import { syntheticAuth } from "../synthetic-auth.ts";
+import { createLlmmanAuthMethod } from "./onboarding/auth-method.ts";
 import { createLlmmanStreamWrapper, type LlmmanRequestDeps } from "./request/stream.ts";
 
 export type LlmmanProviderDeps = {
   /** `plugins.entries.inferrs.config` as given at registration. */
   pluginConfig: unknown;
-  daemons: Pick<LlmmanDaemons, "acquire">;
+  daemons: Pick<LlmmanDaemons, "acquire" | "stopDaemon">;
   logger: { info(message: string): void; warn(message: string): void };
   emitStatus?: LlmmanRequestDeps["emitStatus"];
 };
@@ -51,7 +52,7 @@ export function createLlmmanProvider(deps: LlmmanProviderDeps): ProviderPlugin {
     id: LLMMAN_PROVIDER_ID,
     label: LLMMAN_PROVIDER_LABEL,
     envVars: [LLMMAN_API_KEY_ENV_VAR],
-    auth: [],
+    auth: [createLlmmanAuthMethod({ daemons: deps.daemons })],
     catalog: {
       order: "late",
       run: async (ctx) => {

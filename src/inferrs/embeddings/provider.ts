@@ -1,19 +1,20 @@
 // The `inferrs` embedding provider for memory search: the model runs in an `inferrs serve` of
 // its own, started on demand through the supervisor, or, when OpenClaw may not start inferrs, in
 // the server the user runs at baseUrl (server-choice.ts); inputs go to POST /v1/embeddings in batches.
+import { CONFIG_PATH } from "../../config/config-error.ts";
 import type { ResolvedConfig } from "../../config/resolve.ts";
 import { DEFAULT_EMBEDDING_MODEL, EMBEDDING_BATCH_MAX_INPUTS, PROVIDER_ID } from "../defaults.ts";
-import type { EmbeddingInput, EmbeddingProvider, EmbeddingProviderAdapter } from "../../host-types.ts";
+import type { EmbeddingProvider, EmbeddingProviderAdapter } from "../../host-types.ts";
 import { configLoader } from "../provider.ts";
 import { NotReadyError, waitForHealth } from "../server/readiness.ts";
 import type { Supervisor } from "../pool/supervisor.ts";
-import { EmbeddingsError, EmbeddingsHttpError, type EmbeddingsTarget, postEmbeddings } from "./client.ts";
+import { localEmbeddingAdapter, localEmbeddingProvider } from "../../embeddings/adapter.ts";
+import { describeInput, EmbeddingsError, EmbeddingsHttpError, learnDimensions, type EmbeddingsTarget, postEmbeddings } from "../../embeddings/client.ts";
 import { checkEmbeddingModel, normalizeEmbeddingModel } from "./model-id.ts";
 import { checkUserServer, daemonRefusal, embeddingServerPlan } from "./server-choice.ts";
 
 /** A 503 (still loading) is answered by waiting for /health, at most this many times per batch. */
 const MAX_LOADING_WAITS = 3;
-const PREVIEW_CHARS = 60;
 
 export type EmbeddingDeps = {
   /** `plugins.entries.inferrs.config` as given at registration. */
@@ -24,19 +25,14 @@ export type EmbeddingDeps = {
 };
 
 export function createEmbeddingAdapter(deps: EmbeddingDeps): EmbeddingProviderAdapter {
-  const loadConfig = configLoader(deps.pluginConfig);
-  return {
+  return localEmbeddingAdapter({
     id: PROVIDER_ID,
     defaultModel: DEFAULT_EMBEDDING_MODEL,
-    transport: "local",
-    normalizeModel: (options) => normalizeEmbeddingModel(options.model),
-    // No I/O here: `memory status` creates the provider too, and must not start a server.
-    create: async (options) => {
-      const model = checkEmbeddingModel(normalizeEmbeddingModel(options.model));
-      const config = await loadConfig(options.config);
-      return { provider: new InferrsEmbedder(model, config, deps.supervisor, deps.env ?? process.env).provider };
-    },
-  };
+    normalize: normalizeEmbeddingModel,
+    check: checkEmbeddingModel,
+    loadConfig: configLoader(deps.pluginConfig),
+    provider: (model, config) => new InferrsEmbedder(model, config, deps.supervisor, deps.env ?? process.env).provider,
+  });
 }
 
 class InferrsEmbedder {
@@ -51,20 +47,11 @@ class InferrsEmbedder {
     this.config = config;
     this.supervisor = supervisor;
     this.env = env;
-    this.provider = {
-      id: PROVIDER_ID,
-      model,
-      // Learned from the first answer (the model's hidden size).
-      dimensions: undefined,
-      embed: async (input, options) => (await this.embedAll([input], options?.signal))[0]!,
-      embedBatch: (inputs, options) => this.embedAll(inputs, options?.signal),
-    };
+    this.provider = localEmbeddingProvider(PROVIDER_ID, model, (texts, signal) => this.embedAll(texts, signal));
   }
 
   /** One lease for the whole call; inputs go in batches of EMBEDDING_BATCH_MAX_INPUTS. */
-  private async embedAll(inputs: EmbeddingInput[], signal: AbortSignal | undefined): Promise<number[][]> {
-    if (inputs.length === 0) return [];
-    const texts = inputs.map((input) => (typeof input === "string" ? input : input.text));
+  private async embedAll(texts: string[], signal: AbortSignal | undefined): Promise<number[][]> {
     const lease = await this.server(signal);
     try {
       const vectors: number[][] = [];
@@ -93,15 +80,25 @@ class InferrsEmbedder {
     describe: (index: number) => string,
   ): Promise<number[][]> {
     const target: EmbeddingsTarget = {
+      server: "inferrs",
       baseUrl,
       apiKey: this.config.apiKey,
       model: this.model,
       timeoutMs: this.config.embeddings.timeoutMs,
+      timeoutKey: `${CONFIG_PATH}.embeddings.timeoutMs`,
     };
     for (let waits = 0; ; waits++) {
       try {
         const vectors = await postEmbeddings(target, batch, signal);
-        this.learnDimensions(vectors[0]!.length);
+        learnDimensions(
+          this.provider,
+          vectors[0]!.length,
+          (known) =>
+            new EmbeddingsError(
+              `inferrs answered ${vectors[0]!.length}-dimensional embeddings, but ${this.model} gave ${known} before: ` +
+                `the server at ${this.config.baseUrl} now serves another model. Run \`openclaw memory index --force\` once it serves ${this.model}.`,
+            ),
+        );
         return vectors;
       } catch (error) {
         if (!(error instanceof EmbeddingsHttpError)) throw error;
@@ -152,26 +149,8 @@ class InferrsEmbedder {
     }
     return new EmbeddingsError(`inferrs refused a batch of ${batch.length} inputs but none alone: ${error.detail}`);
   }
-
-  private learnDimensions(width: number): void {
-    const known = this.provider.dimensions;
-    if (known === undefined) this.provider.dimensions = width;
-    else if (known !== width) {
-      throw new EmbeddingsError(
-        `inferrs answered ${width}-dimensional embeddings, but ${this.model} gave ${known} before: ` +
-          `the server at ${this.config.baseUrl} now serves another model. Run \`openclaw memory index --force\` once it serves ${this.model}.`,
-      );
-    }
-  }
 }
 
 function refused(input: string, detail: string): EmbeddingsError {
   return new EmbeddingsError(`inferrs could not embed ${input}: ${detail}`);
-}
-
-/** `input 3 of 40 ("The deploy key…")`, for errors. */
-function describeInput(texts: string[], index: number): string {
-  const text = texts[index] ?? "";
-  const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
-  return `input ${index + 1} of ${texts.length} (${JSON.stringify(preview)})`;
 }

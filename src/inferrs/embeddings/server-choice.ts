@@ -9,7 +9,7 @@ import { lookUpCommand } from "../../service/command.ts";
 import { whyNoAutoStart } from "../server/errors.ts";
 import { probeServer, sameModel } from "../server/probe.ts";
 import { NotReadyError, waitForHealth } from "../server/readiness.ts";
-import { EmbeddingsError, type EmbeddingsHttpError } from "./client.ts";
+import { EmbeddingsError, type EmbeddingsHttpError } from "../../embeddings/client.ts";
 
 /** Decided before any port is picked or any request is sent. */
 export type EmbeddingServerPlan = { start: true } | { start: false; why: string };

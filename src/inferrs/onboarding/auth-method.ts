@@ -9,12 +9,10 @@ import type {
   ProviderAuthMethodNonInteractiveContext,
   ProviderAuthResult,
 } from "../../host-types.ts";
-import { modelRef, withDefaultModel, withPluginConfig } from "./apply.ts";
+import { withDefaultModel, withPluginConfig } from "../../onboarding/config-patch.ts";
+import { baseUrlProblem, failer } from "../../onboarding/messages.ts";
+import { PROVIDER_ID } from "../defaults.ts";
 import type { Survey } from "./survey.ts";
-
-// survey.ts needs the config validator (TypeBox) and discovery: loaded when onboarding runs, not
-// at plugin import.
-type SurveyModule = typeof import("./survey.ts");
 
 /** The manifest's providerAuthChoices[].method and optionKey. */
 export const AUTH_METHOD_ID = "local";
@@ -33,11 +31,7 @@ export function createOnboardingAuthMethod(env: NodeJS.ProcessEnv = process.env)
 
 async function runNonInteractive(ctx: ProviderAuthMethodNonInteractiveContext, env: NodeJS.ProcessEnv): Promise<OpenClawConfig | null> {
   const { describeSurvey, noModelMessage, pluginConfigWith, proposedModel, surveyServer } = await import("./survey.ts");
-  const fail = (message: string) => {
-    ctx.runtime.error(message);
-    ctx.runtime.exit(1);
-    return null;
-  };
+  const fail = failer(ctx);
   const flag = ctx.opts[BASE_URL_OPTION];
   let pluginConfig: Record<string, unknown>;
   try {
@@ -52,11 +46,12 @@ async function runNonInteractive(ctx: ProviderAuthMethodNonInteractiveContext, e
   if (!model) return fail(noModelMessage(survey, env));
   ctx.runtime.log(`inferrs base URL: ${survey.config.baseUrl}`);
   ctx.runtime.log(`Default model: ${modelRef(model)}`);
-  return withDefaultModel(withPluginConfig(ctx.config, pluginConfig), model);
+  return withDefaultModel(withPluginConfig(ctx.config, pluginConfig), modelRef(model));
 }
 
 async function runInteractive(ctx: ProviderAuthContext, env: NodeJS.ProcessEnv): Promise<ProviderAuthResult> {
   const { prompter } = ctx;
+  // survey.ts needs the config validator (TypeBox) and discovery: loaded when onboarding runs.
   const surveys = await import("./survey.ts");
   const { describeSurvey, noModelMessage, pluginConfigWith, proposedModel, surveyServer } = surveys;
   const current = pluginConfigWith(ctx.config, undefined);
@@ -64,7 +59,7 @@ async function runInteractive(ctx: ProviderAuthContext, env: NodeJS.ProcessEnv):
     message: "inferrs base URL",
     initialValue: String(current.baseUrl),
     placeholder: String(current.baseUrl),
-    validate: (value) => checkBaseUrl(surveys, ctx.config, value),
+    validate: (value) => baseUrlProblem(value, "http://127.0.0.1:8080/v1", (baseUrl) => surveys.pluginConfigWith(ctx.config, baseUrl)),
   });
   const pluginConfig = pluginConfigWith(ctx.config, entered.trim());
   const progress = prompter.progress(`Checking inferrs at ${String(pluginConfig.baseUrl)}`);
@@ -95,14 +90,6 @@ async function runInteractive(ctx: ProviderAuthContext, env: NodeJS.ProcessEnv):
   };
 }
 
-/** The wizard's inline check: undefined when the URL is a usable base URL. */
-function checkBaseUrl(surveys: SurveyModule, hostConfig: unknown, value: string): string | undefined {
-  if (!value.trim()) return "Required, e.g. http://127.0.0.1:8080/v1";
-  try {
-    surveys.pluginConfigWith(hostConfig, value.trim());
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
+function modelRef(modelId: string): string {
+  return `${PROVIDER_ID}/${modelId}`;
 }

@@ -2,7 +2,7 @@
 // could be the default (listed by the server, else cached locally, plus configured ones).
 import { printable } from "../../cli/printable.ts";
 import { CONFIG_PATH, resolveConfig, type ResolvedConfig } from "../../config/resolve.ts";
-import { PROVIDER_ID } from "../defaults.ts";
+import { currentPluginConfig } from "../../onboarding/config-patch.ts";
 import { discoverModels } from "../discovery/catalog.ts";
 import { hubCacheDir } from "../discovery/hf-cache.ts";
 
@@ -17,9 +17,7 @@ export type Survey = {
 
 /** The plugin config in the host config, with `baseUrl` replaced when given. Throws ConfigError. */
 export function pluginConfigWith(hostConfig: unknown, baseUrl: string | undefined): Record<string, unknown> {
-  const entries = (hostConfig as { plugins?: { entries?: Record<string, { config?: unknown }> } })?.plugins?.entries;
-  const current = entries?.[PROVIDER_ID]?.config;
-  const existing = current && typeof current === "object" ? (current as Record<string, unknown>) : {};
+  const existing = currentPluginConfig(hostConfig);
   const next = { ...existing, ...(baseUrl ? { baseUrl } : {}) };
   // Validated and normalised (no trailing slash) the same way every hook reads it.
   return { ...next, baseUrl: resolveConfig(next).baseUrl };

@@ -3,6 +3,8 @@
 // extra round trip. Shared by every registration of the plugin in a process.
 import type { ApiTarget } from "../api.ts";
 import { listModels, type ListedModel } from "../discovery/daemon.ts";
+import type { StatusSink } from "./progress.ts";
+import { pullModel } from "./pull.ts";
 
 const KEY = Symbol.for("openclaw-inferrs.llmman.stored");
 const byOrigin: Map<string, Map<string, boolean>> = ((globalThis as Record<symbol, unknown>)[KEY] as Map<string, Map<string, boolean>>) ??= new Map();
@@ -27,4 +29,16 @@ export async function freshListing(target: ApiTarget, ref: string, signal?: Abor
   const { models } = await listModels(target, signal);
   rememberListing(target.origin, models);
   return knownLoaded(target.origin, ref);
+}
+
+/**
+ * Whether `ref` is loaded, pulling it first (with progress) when the daemon does not store it:
+ * false right after a pull. Used by chat requests, onboarding and memory search alike.
+ */
+export async function ensureStored(target: ApiTarget, ref: string, signal: AbortSignal, sink: StatusSink): Promise<boolean> {
+  const loaded = knownLoaded(target.origin, ref) ?? (await freshListing(target, ref, signal));
+  if (loaded !== undefined) return loaded;
+  await pullModel({ origin: target.origin, apiKey: target.apiKey ?? "llmman", signal }, ref, sink);
+  markStored(target.origin, ref, false);
+  return false;
 }

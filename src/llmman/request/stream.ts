@@ -13,8 +13,7 @@ import { bearerFor } from "../discovery/facts.ts";
 import { modelIdProblem, parseModelRef, storedRefOf } from "../model-id.ts";
 import { busyTimeout, explainRefusal, isBusy, llmmanWords } from "./errors.ts";
 import type { LlmmanStatus, StatusSink } from "./progress.ts";
-import { pullModel } from "./pull.ts";
-import { freshListing, knownLoaded, markStored } from "./stored.ts";
+import { ensureStored, markStored } from "./stored.ts";
 import { watchFirstEvent } from "./waiting.ts";
 
 export type LlmmanRequestDeps = {
@@ -65,11 +64,7 @@ export function createLlmmanStreamWrapper(deps: LlmmanRequestDeps): WrapStreamFn
       let loaded: boolean | undefined;
       try {
         if (parsed.kind === "local" && !config.hostManaged) {
-          loaded = knownLoaded(origin, parsed.ref) ?? (await freshListing({ origin, apiKey, timeoutMs: config.requestTimeoutMs }, parsed.ref, within));
-          if (loaded === undefined) {
-            await pullModel({ origin, apiKey, signal: within }, parsed.ref, sink);
-            markStored(origin, parsed.ref, false);
-          }
+          loaded = await ensureStored({ origin, apiKey, timeoutMs: config.requestTimeoutMs }, parsed.ref, within, sink);
         }
       } catch (error) {
         lease.release();

@@ -1,14 +1,17 @@
-// One POST {baseUrl}/embeddings to inferrs (../shared/inferrs-api.md §7, §15), with a defensive
-// parser: the answer must hold one finite vector per input, all of one width, or it is refused.
-import { printableLines } from "../../cli/printable.ts";
-import { CONFIG_PATH } from "../../config/config-error.ts";
-import { MAX_EMBEDDINGS_BODY_BYTES } from "../defaults.ts";
-import { networkReason } from "../../http.ts";
-import { bearerHeaders, readCapped } from "../../http.ts";
+// One POST {baseUrl}/embeddings to inferrs or llmman (../shared/inferrs-api.md §7, §15;
+// ../shared/llmman-api.md §7), with a defensive parser: the answer must hold one finite vector per
+// input, all of one width, or it is refused.
+import { printableLines } from "../cli/printable.ts";
+import { bearerHeaders, networkReason, readCapped } from "../http.ts";
+import type { EmbeddingInput, EmbeddingProvider } from "../host-types.ts";
 
-/** inferrs answered with an error status; `detail` is its own `{"error": …}` text. */
+/** A /v1/embeddings body larger than this is refused (32 × 4096 floats is ~2.5 MB of JSON). */
+const MAX_EMBEDDINGS_BODY_BYTES = 64 * 1024 * 1024;
+const PREVIEW_CHARS = 60;
+
+/** The server answered with an error status; `detail` is its own `{"error": …}` text. */
 export class EmbeddingsHttpError extends Error {
-  override name = "InferrsEmbeddingsHttpError";
+  override name = "EmbeddingsHttpError";
   readonly status: number;
   readonly detail: string;
   constructor(url: string, status: number, detail: string) {
@@ -19,11 +22,14 @@ export class EmbeddingsHttpError extends Error {
 }
 
 export class EmbeddingsError extends Error {
-  override name = "InferrsEmbeddingsError";
+  override name = "EmbeddingsError";
 }
 
-/** `timeoutMs`: embeddings.timeoutMs, the bound of one request. */
-export type EmbeddingsTarget = { baseUrl: string; apiKey: string | undefined; model: string; timeoutMs: number };
+/**
+ * `server` names the backend in errors ("inferrs", "llmman"); `timeoutMs` bounds one request and
+ * `timeoutKey` is the config key that sets it.
+ */
+export type EmbeddingsTarget = { server: string; baseUrl: string; apiKey: string | undefined; model: string; timeoutMs: number; timeoutKey: string };
 
 export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[], signal?: AbortSignal): Promise<number[][]> {
   const url = `${target.baseUrl}/embeddings`;
@@ -31,12 +37,12 @@ export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[],
   let status: number;
   let text: string;
   try {
-    const { request } = await import("../../undici-request.ts");
+    const { request } = await import("../undici-request.ts");
     timeout = AbortSignal.timeout(target.timeoutMs); // the server's time, not undici's load
     const response = await request(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...bearerHeaders(target.apiKey) },
-      // inferrs ignores `model` (it embeds with the loaded one); sent for OpenAI-shaped logs.
+      // llmman routes by `model`; inferrs ignores it (it embeds with the loaded one).
       body: JSON.stringify({ model: target.model, input: inputs }),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       headersTimeout: target.timeoutMs,
@@ -50,9 +56,9 @@ export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[],
     );
   } catch (error) {
     if (signal?.aborted) throw error;
-    if (timeout?.aborted || isUndiciTimeout(error)) throw noAnswer(url, target.timeoutMs);
+    if (timeout?.aborted || isUndiciTimeout(error)) throw noAnswer(target, url);
     if (error instanceof EmbeddingsError) throw error;
-    throw new EmbeddingsError(`cannot reach inferrs at ${url} (${networkReason(error)})`);
+    throw new EmbeddingsError(`cannot reach ${target.server} at ${url} (${networkReason(error)})`);
   }
   if (status !== 200) throw new EmbeddingsHttpError(url, status, errorDetail(text));
   return parseEmbeddings(text, inputs.length, url);
@@ -62,11 +68,11 @@ export async function postEmbeddings(target: EmbeddingsTarget, inputs: string[],
  * Worded so that OpenClaw does not retry it (its retry patterns include "timed out"): a server
  * that does not answer within the bound is not answering again a second later.
  */
-function noAnswer(url: string, timeoutMs: number): EmbeddingsError {
+function noAnswer(target: EmbeddingsTarget, url: string): EmbeddingsError {
   const { host } = new URL(url);
   return new EmbeddingsError(
-    `inferrs at ${host} did not answer POST ${url} within ${timeoutMs} ms (${CONFIG_PATH}.embeddings.timeoutMs): ` +
-      `check that server (\`openclaw inferrs status\`), restart it, or raise embeddings.timeoutMs if it is only slow.`,
+    `${target.server} at ${host} did not answer POST ${url} within ${target.timeoutMs} ms (${target.timeoutKey}): ` +
+      `check that server (\`openclaw ${target.server} status\`), restart it, or raise ${target.timeoutKey} if it is only slow.`,
   );
 }
 
@@ -75,7 +81,7 @@ function isUndiciTimeout(error: unknown): boolean {
   return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
 }
 
-/** inferrs' embeddings errors are `{"error":"…"}`; anything else is quoted, shortened. */
+/** `{"error":"…"}` or `{"error":{"message":"…"}}`; anything else is quoted, shortened. */
 function errorDetail(text: string): string {
   try {
     const error = (JSON.parse(text) as { error?: unknown })?.error;
@@ -117,3 +123,22 @@ function parseEmbeddings(text: string, count: number, url: string): number[][] {
   return vectors;
 }
 
+
+/** The texts of the host's inputs. */
+export function inputTexts(inputs: EmbeddingInput[]): string[] {
+  return inputs.map((input) => (typeof input === "string" ? input : input.text));
+}
+
+/** `input 3 of 40 ("The deploy key…")`, for errors. */
+export function describeInput(texts: string[], index: number): string {
+  const text = texts[index] ?? "";
+  const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+  return `input ${index + 1} of ${texts.length} (${JSON.stringify(preview)})`;
+}
+
+/** The first answer's width becomes the provider's dimensions; another width later is `changed(known)`. */
+export function learnDimensions(provider: EmbeddingProvider, width: number, changed: (known: number) => Error): void {
+  const known = provider.dimensions;
+  if (known === undefined) provider.dimensions = width;
+  else if (known !== width) throw changed(known);
+}
