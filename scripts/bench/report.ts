@@ -30,7 +30,7 @@ export function printTable(rows: Row[]): string {
   return [line(table[0]!), widths.map((w) => "─".repeat(w)).join("─┼─"), ...table.slice(1).map(line)].join("\n");
 }
 
-function markdownTable(rows: Row[]): string {
+export function markdownTable(rows: Row[]): string {
   const escape = (value: string) => value.replaceAll("|", "\\|");
   return [
     `| ${COLUMNS.join(" | ")} |`,

@@ -1,0 +1,81 @@
+// The llmman figures of `npm run bench` (also alone: `npm run bench -- --only llmman`), their rows
+// and their section of docs/benchmarks.md.
+import type { Progress } from "../progress.ts";
+import type { PairedRuns } from "../cli-run.ts";
+import type { Row } from "../results.ts";
+import { formatSummary } from "../stats.ts";
+import { benchLlmmanCli, LLMMAN_CLI_ARGS, LLMMAN_CLI_STEPS } from "./cli-run.ts";
+import { benchLlmmanColdStart, LLMMAN_COLD_STEPS, type LlmmanColdResult } from "./cold-start.ts";
+import { benchLlmmanDiscovery, LLMMAN_DISCOVERY_STEPS, type LlmmanDiscoveryResult } from "./discovery.ts";
+import { benchLlmmanFirstToken, LLMMAN_FIRST_TOKEN_STEPS, type LlmmanFirstTokenResult } from "./first-token.ts";
+
+export type LlmmanResults = { discovery: LlmmanDiscoveryResult; firstToken: LlmmanFirstTokenResult; cold: LlmmanColdResult; cli: PairedRuns };
+
+export const LLMMAN_STEPS = LLMMAN_DISCOVERY_STEPS + LLMMAN_FIRST_TOKEN_STEPS + LLMMAN_COLD_STEPS + LLMMAN_CLI_STEPS;
+
+export async function benchLlmman(progress: Progress): Promise<LlmmanResults> {
+  const discovery = await benchLlmmanDiscovery(progress);
+  const firstToken = await benchLlmmanFirstToken(progress);
+  const cold = await benchLlmmanColdStart(progress);
+  const cli = await benchLlmmanCli(progress);
+  return { discovery, firstToken, cold, cli };
+}
+
+export function llmmanRows(r: LlmmanResults): Row[] {
+  return [
+    {
+      key: "llmman-cli",
+      figure: "llmman: `infer model run --local` wall time",
+      plugin: formatSummary(r.cli.plugin, "s"),
+      baseline: `${formatSummary(r.cli.seed, "s")} (OpenClaw's hand-written llmman block, no plugin)`,
+      comparison: `paired ratio ${formatSummary(r.cli.pairedRatio, "×", 3)}; ratio of medians ${r.cli.ratio.toFixed(3)}`,
+      target: "paired ratio ≤ 1.05 (median of pairs)",
+      met: r.cli.pairedRatio.median <= 1.05,
+    },
+    {
+      key: "llmman-discovery",
+      figure: `llmman: discovery of ${r.discovery.models} stored models with their context`,
+      plugin: formatSummary(r.discovery.ms, "ms"),
+      baseline: "— (the hand-written block lists models by hand)",
+      comparison: "—",
+      target: "≤ 50 ms",
+      met: r.discovery.ms.median <= 50,
+    },
+    {
+      key: "llmman-ttft",
+      figure: "llmman: plugin's time added to the first token (loaded model)",
+      plugin: formatSummary(r.firstToken.pluginTtftMs, "ms"),
+      baseline: `${formatSummary(r.firstToken.hostTtftMs, "ms")} (host transport alone)`,
+      comparison: `added ${formatSummary(r.firstToken.addedMs, "ms")} (plugin's own time before the request + first-token hold)`,
+      target: "added ≤ 1 ms",
+      met: r.firstToken.addedMs.median <= 1,
+    },
+    {
+      key: "llmman-cold",
+      figure: `llmman cold start (plugin owns the daemon, ${r.cold.loadMs / 1000} s load): model loaded (\`ready on port\`) → first token at the plugin`,
+      plugin: formatSummary(r.cold.loadedToFirstTokenMs, "ms"),
+      baseline: "—",
+      comparison: `daemon listening → request sent ${formatSummary(r.cold.listeningToRequestMs, "ms")}`,
+      target: "≤ 100 ms",
+      met: r.cold.loadedToFirstTokenMs.median <= 100,
+    },
+  ];
+}
+
+export function llmmanMethod(r: LlmmanResults): string {
+  return [
+    `- **llmman \`infer model run\`**: \`openclaw ${LLMMAN_CLI_ARGS.join(" ")}\`, wall time of the whole CLI process, against one llmman emulator (tools/bin/llmman, seeded store, \`LLMMAN_KEEP_ALIVE=-1\`) the bench started,`,
+    `  so the daemon is one the user runs (used as is). A: the packed plugin, config \`plugins.entries.inferrs.config = { llmman: { baseUrl } }\`. B: no plugin, the \`models.providers.llmman\` block of`,
+    `  OpenClaw's docs/providers/llmman.md (tools/seed-provider-block.ts \`seedLlmmanBlock\`: apiKey \`llmman-local\` inlined, \`timeoutSeconds: 300\`, the model with \`reasoning: true\`, \`contextWindow: 65536\`).`,
+    `  Same lean base config, checked identical outside the provider part; every run checked (exit 0, answer "2 + 2 = 4.", one chat request). One warm-up each (it loads the model), then ${r.cli.runs} runs each, interleaved.`,
+    `- **llmman discovery**: \`discoverLlmmanModels(resolveLlmmanConfig({ baseUrl, service: { env: { LLMMAN_CONTEXT_LENGTH: "131072" } } }), {}, { configured: true })\` in-process against an llmman emulator whose store holds`,
+    `  ${r.discovery.models} chat models (GET /v1/models, GET /api/ps, ${r.discovery.models} × POST /api/show); each run checked: ${r.discovery.models} models, each with its trained context capped at 131072. 5 warm-ups, ${r.discovery.ms.n} runs.`,
+    `- **llmman first token**: \`createLlmmanStreamWrapper\` (src/llmman/request/stream.ts) with a real \`LlmmanDaemons\` that started the emulator, around OpenClaw's \`streamSimple\`, after warm requests`,
+    `  (model listed and loaded, so the request asks nothing first); added = the plugin's time before it calls the host transport (${formatSummary(r.firstToken.preRequestMs, "ms")}) + its hold on the first token`,
+    `  (${formatSummary(r.firstToken.holdMs, "ms")}); the host transport alone runs interleaved as the reference. ${r.firstToken.runs} rounds after 2 warm-ups.`,
+    `- **llmman cold start**: a fresh \`LlmmanDaemons\` per repetition with \`service.command\` = tools/bin/llmman and \`LLMMAN_EMU_LOAD_MS=${r.cold.loadMs}\`, no daemon running, a stored unloaded model; one request`,
+    `  through the wrapper and the host transport. llmman loads the model inside the chat request, so the request is sent before the load (sent → \`ready on port\`: ${formatSummary(r.cold.requestToLoadedMs, "ms")});`,
+    `  the row runs from llmman's \`[llmman] <ref> ready on port <p>\` line (as it reaches the plugin through the lease's log relay) to the first text token at the plugin's consumer.`,
+    `  The comparison column is the plugin's start path: \`llmman serve listening on\` (start progress) → the chat request handed to the host transport. ${r.cold.loadedToFirstTokenMs.n} repetitions.`,
+  ].join("\n");
+}
