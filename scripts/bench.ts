@@ -2,7 +2,8 @@
 // figures (CLI wall time, discovery, streaming, cold start, model pool) and the llmman ones (CLI wall
 // time, discovery, first token, cold start), prints progress on stderr and a table on stdout, writes
 // docs/benchmarks.md, and stops every process it started, also on errors.
-// `npm run bench -- --only llmman` runs the llmman figures alone and rewrites only their section.
+// `npm run bench -- --only llmman` runs the llmman figures alone and rewrites only their section;
+// `--no-cli` leaves out the llmman CLI A/B (many OpenClaw starts: too long on a loaded machine).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { seedHfCache } from "../tools/emulator/hf-cache.ts";
@@ -17,7 +18,7 @@ import { benchPool, POOL_STEPS } from "./bench/pool.ts";
 import { findings, printTable, RERUN, writeReport } from "./bench/report.ts";
 import { buildRows, type Results } from "./bench/results.ts";
 import { benchStreaming, STREAMING_STEPS } from "./bench/streaming.ts";
-import { benchLlmman, llmmanRows, LLMMAN_STEPS, type LlmmanResults } from "./bench/llmman/index.ts";
+import { benchLlmman, llmmanRows, llmmanSteps, type LlmmanResults } from "./bench/llmman/index.ts";
 import { writeLlmmanSection } from "./bench/llmman/report.ts";
 import { projectDir } from "./host.ts";
 
@@ -39,6 +40,7 @@ if (only !== undefined && only !== "llmman") {
   process.exit(2);
 }
 const onlyLlmman = only === "llmman";
+const llmmanCli = !process.argv.includes("--no-cli");
 
 async function run(progress: Progress): Promise<Results> {
   const discovery = await benchDiscovery(progress);
@@ -57,7 +59,7 @@ async function run(progress: Progress): Promise<Results> {
 
 const started = performance.now();
 const loadBefore = load1();
-const progress = new Progress((onlyLlmman ? 0 : DISCOVERY_STEPS + STREAMING_STEPS + COLD_START_STEPS + POOL_STEPS + CLI_STEPS) + LLMMAN_STEPS);
+const progress = new Progress((onlyLlmman ? 0 : DISCOVERY_STEPS + STREAMING_STEPS + COLD_START_STEPS + POOL_STEPS + CLI_STEPS) + llmmanSteps(llmmanCli));
 let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
@@ -74,7 +76,7 @@ try {
   process.stderr.write(`packing the plugin (${RERUN} built it) …\n`);
   packPlugin();
   if (!onlyLlmman) results = await run(progress);
-  llmman = await benchLlmman(progress);
+  llmman = await benchLlmman(progress, { cli: llmmanCli });
 } catch (error) {
   failure = error;
 } finally {

@@ -10,9 +10,9 @@ import { onCleanup, startedPids } from "../processes.ts";
 import type { Progress } from "../progress.ts";
 import { LLMMAN_MODEL } from "./wrapper.ts";
 
-const RUNS = 5;
+export const LLMMAN_CLI_RUNS = 5;
 export const LLMMAN_CLI_ARGS = ["infer", "model", "run", "--local", "--model", `llmman/${LLMMAN_MODEL}`, "--prompt", PROMPT, "--json"];
-export const LLMMAN_CLI_STEPS = 2 + pairedSteps(RUNS);
+export const LLMMAN_CLI_STEPS = 2 + pairedSteps(LLMMAN_CLI_RUNS);
 
 export async function benchLlmmanCli(progress: Progress): Promise<PairedRuns> {
   progress.step("llmman infer model run: starting the llmman emulator (seeded store)");
@@ -31,7 +31,7 @@ export async function benchLlmmanCli(progress: Progress): Promise<PairedRuns> {
       {
         args: LLMMAN_CLI_ARGS,
         answer: "2 + 2 = 4.",
-        runs: RUNS,
+        runs: LLMMAN_CLI_RUNS,
         profile: false,
         pluginConfig: { llmman: { baseUrl } },
         seedModels: seedLlmmanBlock(baseUrl, LLMMAN_MODEL),

@@ -1,37 +1,41 @@
-// The llmman figures of `npm run bench` (also alone: `npm run bench -- --only llmman`), their rows
-// and their section of docs/benchmarks.md.
+// The llmman figures of `npm run bench` (also alone: `npm run bench -- --only llmman`; `--no-cli`
+// leaves out the CLI A/B, which takes many OpenClaw starts), their rows and their method text.
 import type { Progress } from "../progress.ts";
 import type { PairedRuns } from "../cli-run.ts";
 import type { Row } from "../results.ts";
 import { formatSummary } from "../stats.ts";
-import { benchLlmmanCli, LLMMAN_CLI_ARGS, LLMMAN_CLI_STEPS } from "./cli-run.ts";
+import { benchLlmmanCli, LLMMAN_CLI_ARGS, LLMMAN_CLI_RUNS, LLMMAN_CLI_STEPS } from "./cli-run.ts";
 import { benchLlmmanColdStart, LLMMAN_COLD_STEPS, type LlmmanColdResult } from "./cold-start.ts";
 import { benchLlmmanDiscovery, LLMMAN_DISCOVERY_STEPS, type LlmmanDiscoveryResult } from "./discovery.ts";
 import { benchLlmmanFirstToken, LLMMAN_FIRST_TOKEN_STEPS, type LlmmanFirstTokenResult } from "./first-token.ts";
 
-export type LlmmanResults = { discovery: LlmmanDiscoveryResult; firstToken: LlmmanFirstTokenResult; cold: LlmmanColdResult; cli: PairedRuns };
+export type LlmmanResults = { discovery: LlmmanDiscoveryResult; firstToken: LlmmanFirstTokenResult; cold: LlmmanColdResult; cli: PairedRuns | undefined };
 
-export const LLMMAN_STEPS = LLMMAN_DISCOVERY_STEPS + LLMMAN_FIRST_TOKEN_STEPS + LLMMAN_COLD_STEPS + LLMMAN_CLI_STEPS;
+export const llmmanSteps = (cli: boolean) => LLMMAN_DISCOVERY_STEPS + LLMMAN_FIRST_TOKEN_STEPS + LLMMAN_COLD_STEPS + (cli ? LLMMAN_CLI_STEPS : 0);
 
-export async function benchLlmman(progress: Progress): Promise<LlmmanResults> {
+export async function benchLlmman(progress: Progress, options: { cli: boolean }): Promise<LlmmanResults> {
   const discovery = await benchLlmmanDiscovery(progress);
   const firstToken = await benchLlmmanFirstToken(progress);
   const cold = await benchLlmmanColdStart(progress);
-  const cli = await benchLlmmanCli(progress);
+  const cli = options.cli ? await benchLlmmanCli(progress) : undefined;
   return { discovery, firstToken, cold, cli };
+}
+
+function cliRow(cli: PairedRuns | undefined): Row {
+  const row = { key: "llmman-cli", figure: "llmman: `infer model run --local` wall time", target: "paired ratio ≤ 1.05 (median of pairs)" };
+  if (!cli) return { ...row, plugin: "not measured in this run (--no-cli)", baseline: "OpenClaw's hand-written llmman block", comparison: "—", met: undefined };
+  return {
+    ...row,
+    plugin: formatSummary(cli.plugin, "s"),
+    baseline: `${formatSummary(cli.seed, "s")} (OpenClaw's hand-written llmman block, no plugin)`,
+    comparison: `paired ratio ${formatSummary(cli.pairedRatio, "×", 3)}; ratio of medians ${cli.ratio.toFixed(3)}`,
+    met: cli.pairedRatio.median <= 1.05,
+  };
 }
 
 export function llmmanRows(r: LlmmanResults): Row[] {
   return [
-    {
-      key: "llmman-cli",
-      figure: "llmman: `infer model run --local` wall time",
-      plugin: formatSummary(r.cli.plugin, "s"),
-      baseline: `${formatSummary(r.cli.seed, "s")} (OpenClaw's hand-written llmman block, no plugin)`,
-      comparison: `paired ratio ${formatSummary(r.cli.pairedRatio, "×", 3)}; ratio of medians ${r.cli.ratio.toFixed(3)}`,
-      target: "paired ratio ≤ 1.05 (median of pairs)",
-      met: r.cli.pairedRatio.median <= 1.05,
-    },
+    cliRow(r.cli),
     {
       key: "llmman-discovery",
       figure: `llmman: discovery of ${r.discovery.models} stored models with their context`,
@@ -67,7 +71,7 @@ export function llmmanMethod(r: LlmmanResults): string {
     `- **llmman \`infer model run\`**: \`openclaw ${LLMMAN_CLI_ARGS.join(" ")}\`, wall time of the whole CLI process, against one llmman emulator (tools/bin/llmman, seeded store, \`LLMMAN_KEEP_ALIVE=-1\`) the bench started,`,
     `  so the daemon is one the user runs (used as is). A: the packed plugin, config \`plugins.entries.inferrs.config = { llmman: { baseUrl } }\`. B: no plugin, the \`models.providers.llmman\` block of`,
     `  OpenClaw's docs/providers/llmman.md (tools/seed-provider-block.ts \`seedLlmmanBlock\`: apiKey \`llmman-local\` inlined, \`timeoutSeconds: 300\`, the model with \`reasoning: true\`, \`contextWindow: 65536\`).`,
-    `  Same lean base config, checked identical outside the provider part; every run checked (exit 0, answer "2 + 2 = 4.", one chat request). One warm-up each (it loads the model), then ${r.cli.runs} runs each, interleaved.`,
+    `  Same lean base config, checked identical outside the provider part; every run checked (exit 0, answer "2 + 2 = 4.", one chat request). One warm-up each (it loads the model), then ${r.cli ? r.cli.runs : LLMMAN_CLI_RUNS} runs each, interleaved.`,
     `- **llmman discovery**: \`discoverLlmmanModels(resolveLlmmanConfig({ baseUrl, service: { env: { LLMMAN_CONTEXT_LENGTH: "131072" } } }), {}, { configured: true })\` in-process against an llmman emulator whose store holds`,
     `  ${r.discovery.models} chat models (GET /v1/models, GET /api/ps, ${r.discovery.models} × POST /api/show); each run checked: ${r.discovery.models} models, each with its trained context capped at 131072. 5 warm-ups, ${r.discovery.ms.n} runs.`,
     `- **llmman first token**: \`createLlmmanStreamWrapper\` (src/llmman/request/stream.ts) with a real \`LlmmanDaemons\` that started the emulator, around OpenClaw's \`streamSimple\`, after warm requests`,
