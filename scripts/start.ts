@@ -1,6 +1,6 @@
 // `npm start`: the real OpenClaw CLI with the plugin installed in a throw-away state, against a
 // real `inferrs` / `llmman` on PATH, or else the project's emulators. For inferrs: onboards (no key),
-// which prints the models found, then one answer. For llmman: the models found, then one answer with
+// which prints the models found, then one answer. For llmman: the models found (through a gateway), then one answer with
 // the daemon started on demand (its progress lines shown) and nothing left running after.
 import { join } from "node:path";
 import { resolveCommand } from "../src/service/command.ts";
@@ -84,16 +84,29 @@ try {
 
   console.log("\n## llmman");
   // Beside what onboarding wrote: plugins.entries.inferrs.config.llmman.
-  const config = host.readConfig() as { plugins: { entries: { inferrs: { config?: Record<string, unknown> } } } };
+  const config = host.readConfig() as { plugins: { entries: { inferrs: { config?: Record<string, unknown> } } }; agents?: unknown };
   config.plugins.entries.inferrs.config = { ...config.plugins.entries.inferrs.config, llmman };
   host.writeConfig(config);
   const daemonWasUp = await answers(`http://127.0.0.1:${llmmanPort}/api/version`);
-  // The daemon is down: the models llmman stores on disk are listed, nothing is started.
-  show("openclaw models list --provider llmman", await host.run(["models", "list", "--provider", "llmman"], { timeoutMs: 300_000 }));
+  // Live discovery runs in a gateway (the CLI alone asks a key-less provider for nothing) once an
+  // llmman model is the default. With the daemon down it lists llmman's store, starting nothing.
+  config.agents = { defaults: { model: { primary: `llmman/${LLMMAN_MODEL}` } } };
+  host.writeConfig(config);
+  const gatewayPort = await freePort();
+  console.log(`\n$ openclaw gateway run --bind loopback --port ${gatewayPort}    (started, stopped after the list)`);
+  const gateway = await host.startGateway(gatewayPort, {}, 600_000);
+  try {
+    show(
+      "openclaw models list --provider llmman --refresh",
+      await host.run(["models", "list", "--provider", "llmman", "--refresh"], { timeoutMs: 300_000 }),
+    );
+  } finally {
+    await gateway.stop();
+  }
   show(
     `openclaw infer model run --local --model llmman/${LLMMAN_MODEL} --prompt "${PROMPT}"`,
     await host.run(["infer", "model", "run", "--local", "--model", `llmman/${LLMMAN_MODEL}`, "--prompt", PROMPT], { timeoutMs: 600_000 }),
-    /llmman/,
+    /\[plugins\] llmman: /,
   );
   if (daemonWasUp) console.log("\nllmman was already running: the plugin used it as it is and left it running.");
   else if (await answers(`http://127.0.0.1:${llmmanPort}/api/version`)) throw new Error(`llmman still answers at port ${llmmanPort} after the CLI exited`);
