@@ -14,7 +14,27 @@ const WARMUPS = 5;
 const REPS = 30;
 export const LLMMAN_DISCOVERY_STEPS = 2;
 
-export type LlmmanDiscoveryResult = { ms: Summary; models: number };
+export type LlmmanDiscoveryResult = {
+  ms: Summary;
+  /** The same daemon answers fetched alone (/v1/models, /api/ps, 50 × /api/show, 8 at a time), interleaved. */
+  daemonAloneMs: Summary;
+  models: number;
+};
+
+/** What discovery asks the daemon, asked with plain fetch: the emulator's own share of the time. */
+async function daemonAlone(origin: string): Promise<void> {
+  const [models] = await Promise.all([fetch(`${origin}/v1/models`).then((res) => res.json()), fetch(`${origin}/api/ps`).then((res) => res.arrayBuffer())]);
+  const ids = (models as { data: Array<{ id: string }> }).data.map((model) => model.id);
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const model = ids[next++]!;
+      const res = await fetch(`${origin}/api/show`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model }) });
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
 
 const specs: ModelSpec[] = Array.from({ length: STORED }, (_, i) => ({
   ref: `docker.io/ai/bench-${i}:q4`,
@@ -44,12 +64,16 @@ export async function benchLlmmanDiscovery(progress: Progress): Promise<LlmmanDi
     progress.step(`llmman discovery: ${STORED} stored models (${REPS} reps)`);
     for (let i = 0; i < WARMUPS; i++) await run();
     const times: number[] = [];
+    const alone: number[] = [];
     for (let i = 0; i < REPS; i++) {
-      const started = performance.now();
+      let started = performance.now();
       await run();
       times.push(performance.now() - started);
+      started = performance.now();
+      await daemonAlone(emulator.baseUrl);
+      alone.push(performance.now() - started);
     }
-    return { ms: summarize(times), models: STORED };
+    return { ms: summarize(times), daemonAloneMs: summarize(alone), models: STORED };
   } finally {
     await emulator.stop();
   }

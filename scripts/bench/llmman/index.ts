@@ -33,6 +33,8 @@ function cliRow(cli: PairedRuns | undefined): Row {
   };
 }
 
+const signedMs = (value: number) => `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(1)} ms (medians)`;
+
 export function llmmanRows(r: LlmmanResults): Row[] {
   return [
     cliRow(r.cli),
@@ -40,8 +42,8 @@ export function llmmanRows(r: LlmmanResults): Row[] {
       key: "llmman-discovery",
       figure: `llmman: discovery of ${r.discovery.models} stored models with their context`,
       plugin: formatSummary(r.discovery.ms, "ms"),
-      baseline: "— (the hand-written block lists models by hand)",
-      comparison: "—",
+      baseline: `${formatSummary(r.discovery.daemonAloneMs, "ms")} (the same daemon answers fetched alone; the hand-written block lists models by hand)`,
+      comparison: `plugin's share ${signedMs(r.discovery.ms.median - r.discovery.daemonAloneMs.median)}`,
       target: "≤ 50 ms",
       met: r.discovery.ms.median <= 50,
     },
@@ -73,7 +75,8 @@ export function llmmanMethod(r: LlmmanResults): string {
     `  OpenClaw's docs/providers/llmman.md (tools/seed-provider-block.ts \`seedLlmmanBlock\`: apiKey \`llmman-local\` inlined, \`timeoutSeconds: 300\`, the model with \`reasoning: true\`, \`contextWindow: 65536\`).`,
     `  Same lean base config, checked identical outside the provider part; every run checked (exit 0, answer "2 + 2 = 4.", one chat request). One warm-up each (it loads the model), then ${r.cli ? r.cli.runs : LLMMAN_CLI_RUNS} runs each, interleaved.`,
     `- **llmman discovery**: \`discoverLlmmanModels(resolveLlmmanConfig({ baseUrl, service: { env: { LLMMAN_CONTEXT_LENGTH: "131072" } } }), {}, { configured: true })\` in-process against an llmman emulator whose store holds`,
-    `  ${r.discovery.models} chat models (GET /v1/models, GET /api/ps, ${r.discovery.models} × POST /api/show); each run checked: ${r.discovery.models} models, each with its trained context capped at 131072. 5 warm-ups, ${r.discovery.ms.n} runs.`,
+    `  ${r.discovery.models} chat models (GET /v1/models, GET /api/ps, ${r.discovery.models} × POST /api/show); each run checked: ${r.discovery.models} models, each with its trained context capped at 131072. 5 warm-ups, ${r.discovery.ms.n} runs;`,
+    `  each run is followed by the same requests sent with plain \`fetch\` (the baseline: what the emulator itself takes to answer them).`,
     `- **llmman first token**: \`createLlmmanStreamWrapper\` (src/llmman/request/stream.ts) with a real \`LlmmanDaemons\` that started the emulator, around OpenClaw's \`streamSimple\`, after warm requests`,
     `  (model listed and loaded, so the request asks nothing first); added = the plugin's time before it calls the host transport (${formatSummary(r.firstToken.preRequestMs, "ms")}) + its hold on the first token`,
     `  (${formatSummary(r.firstToken.holdMs, "ms")}); the host transport alone runs interleaved as the reference. ${r.firstToken.runs} rounds after 2 warm-ups.`,
