@@ -19,7 +19,7 @@ where there is one; measured on ${info.date} (commit ${info.commit}) in ${(info.
 (the 2-core machine is shared with other agents' builds, tests and OpenClaw runs: the figures are noisy, the wall times most).
 
 ${markdownTable(llmmanRows(r))}
-
+${r.cli ? "" : "\nThe CLI A/B (`infer model run`) was left out of this run (`--no-cli`): it is 2 installs and 12 OpenClaw CLI starts, and on this machine under load one CLI start took over 3 minutes. Run `npm run bench -- --only llmman` on an idle machine for it.\n"}
 ${llmmanMethod(r)}
 ${END}`;
 }
