@@ -1,6 +1,9 @@
-// `npm run bench`: the plugin against its baselines on the inferrs emulator. Runs five figures
-// (CLI wall time, discovery, streaming, cold start, model pool), prints progress on stderr and a table on
-// stdout, writes docs/benchmarks.md, and stops every process it started, also on errors.
+// `npm run bench`: the plugin against its baselines on the inferrs and llmman emulators. Runs the inferrs
+// figures (CLI wall time, discovery, streaming, cold start, model pool) and the llmman ones (CLI wall
+// time, discovery, first token, cold start), prints progress on stderr and a table on stdout, writes
+// docs/benchmarks.md, and stops every process it started, also on errors.
+// `npm run bench -- --only llmman` runs the llmman figures alone and rewrites only their section;
+// `--no-cli` leaves out the llmman CLI A/B (many OpenClaw starts: too long on a loaded machine).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { seedHfCache } from "../tools/emulator/hf-cache.ts";
@@ -15,6 +18,8 @@ import { benchPool, POOL_STEPS } from "./bench/pool.ts";
 import { findings, printTable, RERUN, writeReport } from "./bench/report.ts";
 import { buildRows, type Results } from "./bench/results.ts";
 import { benchStreaming, STREAMING_STEPS } from "./bench/streaming.ts";
+import { benchLlmman, llmmanRows, llmmanSteps, type LlmmanResults } from "./bench/llmman/index.ts";
+import { writeLlmmanSection } from "./bench/llmman/report.ts";
 import { projectDir } from "./host.ts";
 
 const REPORT = join(projectDir, "docs", "benchmarks.md");
@@ -28,6 +33,14 @@ function chatCounter(logFile: string): () => number {
           .length
       : 0;
 }
+
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+if (only !== undefined && only !== "llmman") {
+  process.stderr.write(`--only takes "llmman" (the llmman figures alone), not ${JSON.stringify(only)}\n`);
+  process.exit(2);
+}
+const onlyLlmman = only === "llmman";
+const llmmanCli = !process.argv.includes("--no-cli");
 
 async function run(progress: Progress): Promise<Results> {
   const discovery = await benchDiscovery(progress);
@@ -46,7 +59,7 @@ async function run(progress: Progress): Promise<Results> {
 
 const started = performance.now();
 const loadBefore = load1();
-const progress = new Progress(DISCOVERY_STEPS + STREAMING_STEPS + COLD_START_STEPS + POOL_STEPS + CLI_STEPS);
+const progress = new Progress((onlyLlmman ? 0 : DISCOVERY_STEPS + STREAMING_STEPS + COLD_START_STEPS + POOL_STEPS + CLI_STEPS) + llmmanSteps(llmmanCli));
 let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
@@ -57,11 +70,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 let results: Results | undefined;
+let llmman: LlmmanResults | undefined;
 let failure: unknown;
 try {
   process.stderr.write(`packing the plugin (${RERUN} built it) …\n`);
   packPlugin();
-  results = await run(progress);
+  if (!onlyLlmman) results = await run(progress);
+  llmman = await benchLlmman(progress, { cli: llmmanCli });
 } catch (error) {
   failure = error;
 } finally {
@@ -69,25 +84,25 @@ try {
 }
 const left = await leftovers();
 if (interrupted) process.exit(130);
-if (failure || !results) {
+if (failure || !llmman || (!results && !onlyLlmman)) {
   process.stderr.write(`bench failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}\n`);
   if (left.length) process.stderr.write(`processes left running: ${left.join("; ")}\n`);
   process.exit(1);
 }
 
-const rows = buildRows(results);
+const rows = [...(results ? buildRows(results) : []), ...llmmanRows(llmman)];
 const durationS = (performance.now() - started) / 1000;
 process.stdout.write(`\n${printTable(rows)}\n\n`);
 const missed = rows.filter((row) => row.met === false);
 process.stdout.write(missed.length ? `targets missed: ${missed.map((row) => row.figure).join("; ")}\n` : "every target met\n");
-process.stdout.write(`${findings(rows, results).map((text) => `- ${text.replaceAll("**", "")}`).join("\n")}\n\n`);
+if (results) process.stdout.write(`${findings(rows, results).map((text) => `- ${text.replaceAll("**", "")}`).join("\n")}\n\n`);
 process.stdout.write(`took ${(durationS / 60).toFixed(1)} min; processes left running: ${left.length ? left.join("; ") : "none"}\n`);
-writeReport(REPORT, rows, results, describeMachine(), {
-  date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-  durationS,
-  loadBefore,
-  loadAfter: load1(),
-  leftovers: left,
-});
+const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+const machine = describeMachine();
+const loadAfter = load1();
+if (results) {
+  writeReport(REPORT, rows.filter((row) => !row.key.startsWith("llmman-")), results, machine, { date, durationS, loadBefore, loadAfter, leftovers: left });
+}
+writeLlmmanSection(REPORT, llmman, { date, durationS, loadBefore, loadAfter, commit: machine.commit });
 process.stdout.write(`wrote ${REPORT}\n`);
 if (left.length) process.exitCode = 1;

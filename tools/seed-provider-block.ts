@@ -27,3 +27,33 @@ export function seedProviderBlock(baseUrl: string, options: { compat?: boolean }
     },
   };
 }
+
+/**
+ * The hand-written `models.providers.llmman` block of OpenClaw's docs/providers/llmman.md
+ * ("Configuration"), pointed at a given daemon, for one model id. The page's apiKey is
+ * `${LLMMAN_API_KEY}` from `~/.openclaw/.env` with `LLMMAN_API_KEY=llmman-local`: inlined here.
+ */
+export function seedLlmmanBlock(baseUrl: string, modelId: string): Json {
+  return {
+    mode: "merge",
+    providers: {
+      llmman: {
+        baseUrl,
+        apiKey: "llmman-local",
+        api: "openai-completions",
+        timeoutSeconds: 300,
+        models: [
+          {
+            id: modelId,
+            name: `${modelId} (llmman)`,
+            reasoning: true,
+            input: ["text"],
+            cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+            contextWindow: 65536,
+            maxTokens: 8192,
+          },
+        ],
+      },
+    },
+  };
+}

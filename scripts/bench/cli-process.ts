@@ -39,7 +39,7 @@ export function runCli(
     stderr += chunk.toString();
     lastOutput = performance.now();
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 180_000);
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 900_000);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => {

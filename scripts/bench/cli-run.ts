@@ -22,6 +22,7 @@ const RUNS = 9;
 
 export const CLI_STEPS = 2 + 2 * (1 + RUNS) + 1;
 
+
 export type CliResult = {
   plugin: Summary;
   seed: Summary;
@@ -63,14 +64,32 @@ function configDiff(a: Json, b: Json, dirA: string, dirB: string): string[] {
   return [...keys].filter((key) => JSON.stringify(left[key]) !== JSON.stringify(right[key]));
 }
 
-function check(run: CliRun, label: string, chatsBefore: number, chatsAfter: number): void {
+/** One provider's A/B: the CLI command, its expected answer, and the two configs' provider parts. */
+export type CliSpec = {
+  args: string[];
+  answer: string;
+  runs: number;
+  /** The warm-up runs are CPU-profiled. */
+  profile: boolean;
+  /** plugins.entries.inferrs.config of variant A. */
+  pluginConfig: Json;
+  /** `models` additions of variant B (the hand-written block). */
+  seedModels: Json;
+  seedLabel: string;
+};
+
+export type PairedRuns = Pick<CliResult, "plugin" | "seed" | "ratio" | "pairedRatio" | "exitLagMs" | "runs"> & {
+  profiles: Partial<Record<"plugin" | "seed", ProfileSummary>>;
+};
+
+function check(run: CliRun, label: string, answer: string, chatsBefore: number, chatsAfter: number): void {
   let parsed: { ok?: boolean; provider?: string; outputs?: Array<{ text?: string }> } | undefined;
   try {
-    parsed = JSON.parse(run.stdout);
+    parsed = JSON.parse(run.stdout.slice(run.stdout.indexOf("{")));
   } catch {
     // reported below
   }
-  if (run.code !== 0 || parsed?.ok !== true || parsed.outputs?.[0]?.text !== "2 + 2 is 4.") {
+  if (run.code !== 0 || parsed?.ok !== true || parsed.outputs?.[0]?.text !== answer) {
     throw new Error(`${label}: infer model run failed (exit ${run.code}):\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
   }
   if (chatsAfter !== chatsBefore + 1) throw new Error(`${label}: expected one chat request on the emulator, saw ${chatsAfter - chatsBefore}`);
@@ -78,23 +97,21 @@ function check(run: CliRun, label: string, chatsBefore: number, chatsAfter: numb
 
 type Variant = "plugin" | "seed";
 
-export async function benchCli(progress: Progress, emulator: Emulator, chatCount: () => number): Promise<CliResult> {
-  progress.step("infer model run: installing the packed plugin into an isolated OpenClaw");
-  const host = await OpenClawHost.create();
-  onCleanup(() => host.dispose());
+export const pairedSteps = (runs: number) => 2 * (1 + runs);
+
+/** A (the plugin in `host`) and B (no plugin, the hand-written block), interleaved after one warm-up each. */
+export async function pairedCliRuns(progress: Progress, host: OpenClawHost, spec: CliSpec, chatCount: () => number): Promise<PairedRuns> {
   const base = host.readConfig() as Json & { plugins?: { entries?: Json } };
+  host.setPluginConfig(spec.pluginConfig);
 
-  // A: the plugin, configured with nothing but the running server's base URL.
-  host.setPluginConfig({ baseUrl: emulator.baseUrl });
-
-  // B: an OpenClaw without the plugin (own state dir, nothing installed) and the seed's block.
+  // B: an OpenClaw without the plugin (own state dir, nothing installed) and the hand-written block.
   const seedDir = tempDir("cli-seed");
   const seed = { stateDir: join(seedDir, "state"), configPath: join(seedDir, "openclaw.json"), hfHome: join(seedDir, "hf") };
   mkdirSync(seed.stateDir, { recursive: true });
   seedHfCache(seed.hfHome);
   const seedConfig: Json = JSON.parse(JSON.stringify(base).replaceAll(host.dir, seedDir));
   delete seedConfig.plugins;
-  seedConfig.models = { ...(seedConfig.models as Json), ...seedProviderBlock(emulator.baseUrl) };
+  seedConfig.models = { ...(seedConfig.models as Json), ...spec.seedModels };
   writeFileSync(seed.configPath, JSON.stringify(seedConfig, null, 2));
   const seedEnv = { OPENCLAW_STATE_DIR: seed.stateDir, OPENCLAW_CONFIG_PATH: seed.configPath, HF_HOME: seed.hfHome };
 
@@ -103,33 +120,27 @@ export async function benchCli(progress: Progress, emulator: Emulator, chatCount
 
   const variants: Record<Variant, { label: string; env: Record<string, string> }> = {
     plugin: { label: "plugin", env: {} },
-    seed: { label: "seed provider block", env: seedEnv },
+    seed: { label: spec.seedLabel, env: seedEnv },
   };
   const runs: Record<Variant, CliRun[]> = { plugin: [], seed: [] };
-  const profiles = {} as Record<Variant, ProfileSummary>;
-  for (let round = 0; round <= RUNS; round++) {
+  const profiles: PairedRuns["profiles"] = {};
+  for (let round = 0; round <= spec.runs; round++) {
     for (const key of ["plugin", "seed"] as const) {
       const variant = variants[key];
       // The warm-up runs are CPU-profiled (main thread) to show where a run's time goes; they are not measured.
-      const profileDir = round === 0 ? tempDir(`cli-prof-${key}`) : undefined;
-      progress.step(`infer model run (${variant.label}) ${round === 0 ? "warm-up, CPU-profiled" : `run ${round}/${RUNS}`}`);
+      const profileDir = round === 0 && spec.profile ? tempDir(`cli-prof-${key}`) : undefined;
+      progress.step(`infer model run (${variant.label}) ${round === 0 ? `warm-up${profileDir ? ", CPU-profiled" : ""}` : `run ${round}/${spec.runs}`}`);
       const before = chatCount();
-      const run = await runCli(host, CLI_ARGS, {
+      const run = await runCli(host, spec.args, {
         env: variant.env,
         nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
       });
-      check(run, variant.label, before, chatCount());
+      check(run, variant.label, spec.answer, before, chatCount());
       if (profileDir) profiles[key] = summarizeProfile(mainThreadProfile(profileDir, run.pid), PROFILED_FUNCTIONS);
-      else runs[key].push(run);
+      else if (round > 0) runs[key].push(run);
       progress.note(`${(run.ms / 1000).toFixed(2)} s (answer printed at ${(run.outputMs / 1000).toFixed(2)} s)`);
     }
   }
-  progress.step("infer model run: the installed plugin's footprint");
-  const pluginDir = findInstalledPlugin(host.stateDir);
-  progress.step(`plugin import vs OpenClaw's SGLang entry, ${IMPORT_RUNS} interleaved runs each`);
-  const pluginLoad = await measurePluginLoad(pluginDir);
-  progress.note(`plugin ${pluginLoad.pluginMs.median.toFixed(2)} ms, SGLang ${pluginLoad.sglangMs.median.toFixed(2)} ms (medians)`);
-  const footprint = pluginFootprint(pluginDir);
   const seconds = (list: CliRun[]) => summarize(list.map((run) => run.ms / 1000));
   const plugin = seconds(runs.plugin);
   const seedSummary = seconds(runs.seed);
@@ -143,8 +154,33 @@ export async function benchCli(progress: Progress, emulator: Emulator, chatCount
       seed: summarize(runs.seed.map((run) => run.ms - run.outputMs)),
     },
     profiles,
-    runs: RUNS,
-    pluginLoad,
-    footprint,
+    runs: spec.runs,
   };
+}
+
+export async function benchCli(progress: Progress, emulator: Emulator, chatCount: () => number): Promise<CliResult> {
+  progress.step("infer model run: installing the packed plugin into an isolated OpenClaw");
+  const host = await OpenClawHost.create();
+  onCleanup(() => host.dispose());
+  const paired = await pairedCliRuns(
+    progress,
+    host,
+    {
+      args: CLI_ARGS,
+      answer: "2 + 2 is 4.",
+      runs: RUNS,
+      profile: true,
+      // A: the plugin, configured with nothing but the running server's base URL.
+      pluginConfig: { baseUrl: emulator.baseUrl },
+      seedModels: seedProviderBlock(emulator.baseUrl),
+      seedLabel: "seed provider block",
+    },
+    chatCount,
+  );
+  progress.step("infer model run: the installed plugin's footprint");
+  const pluginDir = findInstalledPlugin(host.stateDir);
+  progress.step(`plugin import vs OpenClaw's SGLang entry, ${IMPORT_RUNS} interleaved runs each`);
+  const pluginLoad = await measurePluginLoad(pluginDir);
+  progress.note(`plugin ${pluginLoad.pluginMs.median.toFixed(2)} ms, SGLang ${pluginLoad.sglangMs.median.toFixed(2)} ms (medians)`);
+  return { ...paired, profiles: paired.profiles as CliResult["profiles"], pluginLoad, footprint: pluginFootprint(pluginDir) };
 }

@@ -30,7 +30,7 @@ export function printTable(rows: Row[]): string {
   return [line(table[0]!), widths.map((w) => "─".repeat(w)).join("─┼─"), ...table.slice(1).map(line)].join("\n");
 }
 
-function markdownTable(rows: Row[]): string {
+export function markdownTable(rows: Row[]): string {
   const escape = (value: string) => value.replaceAll("|", "\\|");
   return [
     `| ${COLUMNS.join(" | ")} |`,
@@ -196,7 +196,7 @@ export function writeReport(path: string, rows: Row[], r: Results, machine: Mach
   const missedAny = rows.some((row) => row.met === false);
   const doc = `# Benchmarks
 
-Measured by \`${RERUN}\` (scripts/bench.ts) against the project's inferrs emulator (tools/emulator), on ${info.date}.
+Measured by \`${RERUN}\` (scripts/bench.ts) against the project's inferrs emulator (tools/emulator), on ${info.date} (the llmman rows: their own section below).
 Every figure is a median with its spread in brackets: min–max for 10 runs or fewer, p10–p90 above that; \`n\` is the number of measured runs after warm-up.
 
 ${markdownTable(rows)}

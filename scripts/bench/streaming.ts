@@ -76,13 +76,13 @@ function noProbeSupervisor(baseUrl: string): Supervisor {
   return { acquire: async () => ({ baseUrl, release() {}, serverExit: async () => undefined }) } as unknown as Supervisor;
 }
 
-type Run = { ttftMs: number; tokenTimes: number[]; lagMs: number[]; text: string; preRequestMs: number };
+export type Run = { ttftMs: number; tokenTimes: number[]; lagMs: number[]; text: string; preRequestMs: number };
 
 /** When the tapped transport was last called (the request is built and sent from there). */
 const calls = { last: 0 };
 
 /** Records when the inner stream yields each event, so the wrapper's own delay can be read off. */
-function tapped(inner: StreamFn, yieldedAt: WeakMap<object, number>): StreamFn {
+export function tapped(inner: StreamFn, yieldedAt: WeakMap<object, number>): StreamFn {
   return (async (model: StreamModel, context: StreamContext, options?: Parameters<StreamFn>[2]) => {
     calls.last = performance.now();
     const source = await inner(model, context, options);
@@ -102,11 +102,11 @@ function tapped(inner: StreamFn, yieldedAt: WeakMap<object, number>): StreamFn {
   }) as unknown as StreamFn;
 }
 
-async function consume(streamFn: StreamFn, model: StreamModel, yieldedAt: WeakMap<object, number>): Promise<Run> {
+export async function consume(streamFn: StreamFn, model: StreamModel, yieldedAt: WeakMap<object, number>, apiKey = "inferrs-local"): Promise<Run> {
   const context = { messages: [{ role: "user", content: "Tell me a story.", timestamp: Date.now() }] } as unknown as StreamContext;
   const started = performance.now();
   calls.last = Number.NaN;
-  const stream = await streamFn(model, context, { apiKey: "inferrs-local" } as Parameters<StreamFn>[2]);
+  const stream = await streamFn(model, context, { apiKey } as Parameters<StreamFn>[2]);
   const tokenTimes: number[] = [];
   const lagMs: number[] = [];
   let text = "";
@@ -146,7 +146,7 @@ function pathStats(runs: Run[]): PathStats {
   };
 }
 
-async function timeRepeated(reps: number, task: () => Promise<unknown> | unknown): Promise<Summary> {
+export async function timeRepeated(reps: number, task: () => Promise<unknown> | unknown): Promise<Summary> {
   for (let i = 0; i < 5; i++) await task();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
