@@ -5,7 +5,7 @@
 // pulls its embedding model and indexes, reports and searches through the same daemon.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { alive, OpenClawHost } from "../tools/openclaw-host.ts";
 import { llmmanBin } from "../tools/emulator/llmman/harness.ts";
 import { freePort } from "../tools/net.ts";
@@ -53,13 +53,13 @@ function onboard(model: string) {
 
 beforeAll(async () => {
   host = await OpenClawHost.create();
-  store = mkdtempSync(join(tmpdir(), "llmman-e2e-onb-store-"));
+  store = join(mkdtempSync(join(tmpdir(), "llmman-e2e-onb-store-")), "store"); // llmman keeps a cache beside its store
   baseUrl = `http://127.0.0.1:${await freePort()}/v1`;
 }, 400_000);
 
 afterAll(async () => {
   await host?.dispose();
-  if (store) rmSync(store, { recursive: true, force: true });
+  if (store) rmSync(dirname(store), { recursive: true, force: true });
 });
 
 describe("openclaw onboard --non-interactive --auth-choice llmman", () => {

@@ -257,7 +257,7 @@ describe("a server the user runs (OpenClaw may not start one)", () => {
     const { host } = new URL(baseUrl);
     expect((failure as Error).message).toBe(
       `inferrs at ${host} did not answer POST ${baseUrl}/embeddings within 1000 ms (plugins.entries.inferrs.config.embeddings.timeoutMs): ` +
-        "check that server (`openclaw inferrs status`), restart it, or raise embeddings.timeoutMs if it is only slow.",
+        "check that server (`openclaw inferrs status`), restart it, or raise plugins.entries.inferrs.config.embeddings.timeoutMs if it is only slow.",
     );
     // Not one of the words OpenClaw retries on: the bound holds for the whole index run.
     expect((failure as Error).message).not.toMatch(/timed out|ETIMEDOUT|UND_ERR_/i);

@@ -1,6 +1,7 @@
 // llmman onboarding (`openclaw onboard --auth-choice llmman`, `models auth login --provider llmman`)
 // called as the host calls it, against the llmman emulator: a daemon the user runs, or one the
 // plugin starts on demand (tools/bin/llmman) and stops again.
+import { join } from "node:path";
 import { seedLlmmanStore } from "../tools/emulator/llmman/store.ts";
 import { llmmanBin, startLlmmanEmulator, stopAllLlmmanEmulators, type LlmmanEmulator } from "../tools/emulator/llmman/harness.ts";
 import type { OpenClawConfig, ProviderAuthContext, ProviderAuthMethodNonInteractiveContext } from "../src/host-types.ts";
@@ -62,7 +63,7 @@ test("a daemon the user runs with an empty store: --llmman-model is pulled with 
 }, 120_000);
 
 test("with the daemon down, it is started on demand, the first stored chat model is checked and saved, and the daemon is stopped again", async () => {
-  const store = makeTempDir("llmman-onb-store-");
+  const store = join(makeTempDir("llmman-onb-store-"), "store"); // llmman keeps a cache beside its store
   seedLlmmanStore(store, ["docker.io/ai/embeddinggemma:latest", "docker.io/ai/gemma4:e2b"]);
   const log = `${makeTempDir("llmman-onb-log-")}/requests.jsonl`;
   const port = await freePort();

@@ -51,7 +51,7 @@ export async function verifyModel(config: ResolvedLlmmanConfig, ref: string, dep
       target,
       {
         model: ref,
-        messages: [{ role: "user", content: 'Call the get_weather tool with {"city": "Paris"}.' }],
+        messages: [{ role: "user", content: 'Call get_weather with {"city": "Paris"}.' }],
         tools: [WEATHER_TOOL],
         max_tokens: 128,
       },
