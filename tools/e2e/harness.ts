@@ -196,9 +196,25 @@ export class E2eSuite {
 
   /** A gateway on loopback for this test only; stopped after it. */
   async startGateway(env: Record<string, string> = {}): Promise<Gateway> {
-    const gateway = await this.host.startGateway(await freePort(), env, E2E_TIMEOUT_MS);
+    const gateway = await this.launchGateway(env);
     this.gateways.add(gateway);
     return gateway;
+  }
+
+  /**
+   * OpenClaw gives its state-lease heartbeat worker a fixed 5 s to start
+   * (LEASE_HEARTBEAT_START_TIMEOUT_MS); on a loaded machine it misses that and the gateway exits
+   * before it is ready ("state lease heartbeat did not become ready"). Then it is started again,
+   * as its operator would; any other failure fails the test.
+   */
+  private async launchGateway(env: Record<string, string> = {}): Promise<Gateway> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.host.startGateway(await freePort(), env, E2E_TIMEOUT_MS);
+      } catch (error) {
+        if (attempt === 3 || !/state lease heartbeat did not become ready/.test(String(error))) throw error;
+      }
+    }
   }
 
   /**
@@ -206,19 +222,17 @@ export class E2eSuite {
    * and kept for the next ones until a test stops it (then the next one starts another).
    */
   sharedGateway(): Promise<Gateway> {
-    this.shared ??= freePort()
-      .then((port) => this.host.startGateway(port, {}, E2E_TIMEOUT_MS))
-      .then(
-        (gateway) => {
-          // Its gateway block stays for the next tests (a config change would make it reload).
-          this.baseline = JSON.stringify(this.host.readConfig());
-          return { ...gateway, stop: () => ((this.shared = undefined), gateway.stop()) };
-        },
-        (error: unknown) => {
-          this.shared = undefined;
-          throw error;
-        },
-      );
+    this.shared ??= this.launchGateway().then(
+      (gateway) => {
+        // Its gateway block stays for the next tests (a config change would make it reload).
+        this.baseline = JSON.stringify(this.host.readConfig());
+        return { ...gateway, stop: () => ((this.shared = undefined), gateway.stop()) };
+      },
+      (error: unknown) => {
+        this.shared = undefined;
+        throw error;
+      },
+    );
     return this.shared;
   }
 
