@@ -4,7 +4,7 @@
 // started them, and a leak check scoped to what this file started (other users of the machine run
 // emulators and OpenClaw too: nothing system-wide is looked at).
 import { afterAll, afterEach, beforeAll, beforeEach, jest } from "@jest/globals";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModelSpec } from "../emulator/llmman/catalog.ts";
@@ -101,7 +101,11 @@ export class E2eSuite {
    * four seeded models.
    */
   llmmanStore(models?: "default" | ReadonlyArray<string | ModelSpec>): string {
-    this.store ??= this.tempDir("llmman-e2e-store-");
+    // In a dir of its own: llmman makes `cache/` beside its store.
+    if (!this.store) {
+      this.store = join(this.tempDir("llmman-e2e-"), "store");
+      mkdirSync(this.store);
+    }
     if (models) seedLlmmanStore(this.store, models === "default" ? undefined : models);
     return this.store;
   }
