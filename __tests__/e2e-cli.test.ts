@@ -11,11 +11,11 @@ const ARRAY_REJECTING_RELEASE = "0.0.20260401000000";
 
 const e2e = useE2eSuite();
 
-test("the packed plugin installs with npm and loads its provider", async () => {
+test("the packed plugin installs with npm and loads its two providers", async () => {
   const inspect = await e2e.run(["plugins", "inspect", "inferrs", "--runtime", "--json"]);
   expect(inspect.code).toBe(0);
   const report = JSON.parse(inspect.stdout.slice(inspect.stdout.indexOf("{")));
-  expect(report.plugin).toMatchObject({ id: "inferrs", status: "loaded", providerIds: ["inferrs"], enabled: true });
+  expect(report.plugin).toMatchObject({ id: "inferrs", status: "loaded", providerIds: ["inferrs", "llmman"], enabled: true });
 });
 
 test("infer model run starts inferrs for the selected model with no key anywhere, and no process outlives the CLI", async () => {

@@ -3,58 +3,43 @@
 // fragments; Gemma 3 and Phi-3 get neither tools nor thinking.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { inferrsBin, OpenClawHost } from "../tools/openclaw-host.ts";
-import { freePort, stopAllEmulators } from "./support/emulator.ts";
+import { useE2eSuite } from "../tools/e2e/harness.ts";
 
 const QWEN3 = "Qwen/Qwen3-0.6B";
 
-let host: OpenClawHost;
+const e2e = useE2eSuite({ pluginConfig: (suite) => suite.pluginConfig() });
 let workspace: string;
+
+beforeAll(() => {
+  workspace = join(e2e.host.stateDir, "workspace");
+  mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(workspace, "notes.txt"), "the secret word is pelican\n");
+});
 
 type Body = { messages: Array<{ role: string; content: unknown; tool_calls?: unknown[] }>; tools?: Array<{ function: { name: string } }>; reasoning_effort?: unknown };
 type ToolDelta = { index: number; id?: string; function: { name?: string; arguments?: string } };
+type Chunk = { choices: Array<{ delta: { content?: string; tool_calls?: ToolDelta[] } }> };
 
-/** The chat requests, and the streamed chunks of each (the emulator logs them after the request). */
-function chats(): Array<{ body: Body; chunks: Array<{ choices: Array<{ delta: { content?: string; tool_calls?: ToolDelta[] } }> }> }> {
+/** This test's chat requests, and the streamed chunks of each (the emulator logs them after the request). */
+function chats(): Array<{ body: Body; chunks: Chunk[] }> {
   const out: ReturnType<typeof chats> = [];
-  for (const line of host.requests()) {
+  for (const line of e2e.requests()) {
     if (line.event === "request" && line.path === "/v1/chat/completions") out.push({ body: line.body as unknown as Body, chunks: [] });
-    else if (line.event === "chunk" && typeof line.data === "object") out.at(-1)?.chunks.push(line.data as never);
+    else if (line.event === "chunk" && typeof line.data === "object") out.at(-1)?.chunks.push(line.data as Chunk);
   }
   return out;
 }
 
-const toolDeltas = (chunks: ReturnType<typeof chats>[number]["chunks"]) => chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+const toolDeltas = (chunks: Chunk[]) => chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
 
-function agent(message: string, extra: string[] = []) {
-  return host.run(["agent", "--local", "--model", `inferrs/${QWEN3}`, ...extra, "-m", message, "--json"], { timeoutMs: 480_000 });
-}
-
-beforeAll(async () => {
-  host = await OpenClawHost.create();
-  const port = await freePort();
-  host.setPluginConfig({ baseUrl: `http://127.0.0.1:${port}/v1`, service: { command: inferrsBin, env: { INFERRS_EMU_REQUEST_LOG: host.requestLog } } });
-  workspace = join(host.stateDir, "workspace");
-  mkdirSync(workspace, { recursive: true });
-  writeFileSync(join(workspace, "notes.txt"), "the secret word is pelican\n");
-}, 180_000);
-
-afterEach(async () => {
-  await stopAllEmulators();
-  writeFileSync(host.requestLog, "");
-});
-
-afterAll(async () => {
-  await host?.dispose();
-});
-
-test("an agent turn on Qwen3 gets the tool schemas, runs a tool call streamed in fragments, and answers", async () => {
-  const run = await agent('Use read with {"path":"notes.txt"}');
+test("an agent turn on Qwen3 gets the tool schemas and --thinking high as reasoning_effort, runs a tool call streamed in fragments, and answers", async () => {
+  const run = await e2e.agent(QWEN3, { local: true, thinking: "high", message: 'Use read with {"path":"notes.txt"}' });
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout).meta.agentMeta.terminalReceipt.successfulToolNames).toEqual(["read"]);
   expect(JSON.parse(run.stdout).payloads[0].text).toContain("The tool returned: the secret word is pelican");
 
   const [first, second] = chats();
+  expect(first!.body).toMatchObject({ reasoning_effort: "high" });
   expect(first!.body.tools!.map((tool) => tool.function.name)).toEqual(expect.arrayContaining(["read", "write", "exec"]));
   const deltas = toolDeltas(first!.chunks);
   expect(deltas[0]).toMatchObject({ index: 0, id: "call_0", function: { name: "read", arguments: "" } });
@@ -63,10 +48,14 @@ test("an agent turn on Qwen3 gets the tool schemas, runs a tool call streamed in
   expect(fragments.join("")).toBe('{"path": "notes.txt"}');
   const result = second!.body.messages.find((m) => m.role === "tool");
   expect(String(result?.content)).toContain("the secret word is pelican");
-}, 600_000);
+});
 
 test("a turn with two calls runs both, and --thinking off on Qwen3 sends no reasoning_effort", async () => {
-  const run = await agent('Use read with {"path":"notes.txt"} and use write with {"path":"out.txt","content":"written by the tool"}', ["--thinking", "off"]);
+  const run = await e2e.agent(QWEN3, {
+    local: true,
+    thinking: "off",
+    message: 'Use read with {"path":"notes.txt"} and use write with {"path":"out.txt","content":"written by the tool"}',
+  });
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout).meta.agentMeta.terminalReceipt.successfulToolNames).toEqual(["read", "write"]);
   expect(readFileSync(join(workspace, "out.txt"), "utf8")).toBe("written by the tool");
@@ -77,22 +66,17 @@ test("a turn with two calls runs both, and --thinking off on Qwen3 sends no reas
     [0, "call_0", "read"],
     [1, "call_1", "write"],
   ]);
-  // The session keeps the first test's turn: this turn's results are the last two.
+  // The session may hold an earlier turn: this turn's results are the last two.
   const results = all[1]!.body.messages.filter((m) => m.role === "tool").slice(-2).map((m) => String(m.content));
   expect(results[0]).toContain("the secret word is pelican");
   expect(results[1]).toContain("out.txt");
   for (const chat of all) expect(chat.body).not.toHaveProperty("reasoning_effort");
-}, 600_000);
+});
 
-test("--thinking high reaches Qwen3 as reasoning_effort, and never Gemma 3 or Phi-3", async () => {
-  const think = async (model: string) => {
-    const run = await host.run(["infer", "model", "run", "--local", "--model", `inferrs/${model}`, "--thinking", "high", "--prompt", "What is 2 + 2?", "--json"]);
-    expect([model, run.code]).toEqual([model, 0]);
-    return chats().at(-1)!.body;
-  };
-  expect(await think(QWEN3)).toMatchObject({ reasoning_effort: "high" });
+test("--thinking high never reaches Gemma 3 or Phi-3 as reasoning_effort", async () => {
   for (const model of ["google/gemma-3-1b-it", "microsoft/Phi-3-mini-4k-instruct"]) {
-    const body = await think(model);
-    expect([model, body.reasoning_effort]).toEqual([model, undefined]);
+    const run = await e2e.inferRun(model, { thinking: "high" });
+    expect([model, run.code]).toEqual([model, 0]);
+    expect([model, chats().at(-1)!.body.reasoning_effort]).toEqual([model, undefined]);
   }
-}, 600_000);
+});

@@ -217,10 +217,10 @@ export class OpenClawHost {
     };
   }
 
-  /** Lines of the emulator's request log (JSON), empty when it never started. */
-  requests(): Array<Json & { event: string; path?: string; argv?: string[]; pid?: number; model?: string; port?: number; body?: Json; headers?: Json }> {
-    if (!existsSync(this.requestLog)) return [];
-    return readFileSync(this.requestLog, "utf8")
+  /** Lines of the emulator's request log (JSON; default the inferrs one), empty when it never started. */
+  requests(log = this.requestLog): Array<Json & { event: string; path?: string; argv?: string[]; pid?: number; model?: string; port?: number; body?: Json; headers?: Json }> {
+    if (!existsSync(log)) return [];
+    return readFileSync(log, "utf8")
       .split("\n")
       .filter(Boolean)
       .map((line) => JSON.parse(line));

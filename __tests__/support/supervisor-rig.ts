@@ -14,6 +14,7 @@ import { InferrsServiceError } from "../../src/inferrs/server/errors.ts";
 import { recordPath } from "../../src/service/pid-record.ts";
 import { signalGroup } from "../../src/service/server-process.ts";
 import { Supervisor } from "../../src/inferrs/pool/supervisor.ts";
+import { processesWithEnv } from "../../tools/processes.ts";
 import { freePort, makeHfHome, makeTempDir, projectDir, removeTempDirs, stopAllEmulators } from "./emulator.ts";
 
 export const A = "google/gemma-4-E2B-it";
@@ -22,6 +23,8 @@ export const binDir = join(projectDir, "tools", "bin");
 export const node24 = join(projectDir, "node_modules", "node", "bin", "node");
 export const CONFIG = "plugins.entries.inferrs.config";
 
+
+export { processesWithEnv };
 
 export let hfHome: string;
 export const supervisors: Supervisor[] = [];
@@ -62,21 +65,6 @@ export function useHarness(): void {
   });
 }
 
-/** Live processes whose environment has one of these entries (servers spawned with a rig's config). */
-export function processesWithEnv(entries: string[]): number[] {
-  if (entries.length === 0) return [];
-  const found: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const environ = readFileSync(`/proc/${name}/environ`, "utf8").split("\0");
-      if (entries.some((entry) => environ.includes(entry))) found.push(Number(name));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
 
 /** The test runner's environment without emulator knobs, with the emulator first on PATH. */
 export function baseEnv(extra: Record<string, string> = {}, withEmulatorOnPath = true): NodeJS.ProcessEnv {
