@@ -58,15 +58,18 @@ test("through a gateway, models list --provider llmman against a daemon the user
   const user = await e2e.startLlmmanEmulator({ env: { LLMMAN_CONTEXT_LENGTH: "32768" }, args: [QWEN_REF] });
   await user.waitForLog(/ready on port/);
   useLlmman({ baseUrl: `${user.baseUrl}/v1`, env: { LLMMAN_CONTEXT_LENGTH: "65536" } });
-  e2e.updateConfig({ agents: { defaults: { model: { primary: `llmman/${QWEN}` } } } });
+  // As onboarding writes it (the canonical ref): OpenClaw lists a default model it does not find in
+  // the catalog as a row of its own, and a short ref is not the catalog's key.
+  e2e.updateConfig({ agents: { defaults: { model: { primary: `llmman/${QWEN_REF}` } } } });
   await e2e.startGateway();
   const list = await e2e.modelsList();
   expect(list.code).toBe(0);
   expect(list.stderr).not.toContain("Gateway is not running");
   const models = json(list.stdout).models as Array<{ key: string; contextWindow: number }>;
+  // OpenClaw sorts the list by key.
   expect(models.map((model) => [model.key, model.contextWindow])).toEqual([
-    [`llmman/${QWEN_REF}`, 32768], // loaded: its live /api/ps context
     ["llmman/docker.io/ai/gemma4:e2b", 65536], // trained 131072, capped by LLMMAN_CONTEXT_LENGTH
+    [`llmman/${QWEN_REF}`, 32768], // loaded: its live /api/ps context
     ["llmman/hf.co/unsloth/Qwen3.5-0.8B-GGUF:latest", 65536],
   ]);
   expect(user.proc.exitCode).toBeNull(); // the user's daemon is used as it is

@@ -80,15 +80,3 @@ test("a model id that is a path is refused with the fix, and nothing starts", as
   );
   expect(e2e.starts()).toEqual([]);
 });
-
-test("with service.autoStart false, memory index uses the embedding server the user runs at baseUrl", async () => {
-  const user = await e2e.startEmulator({ model: EMBEDDING_MODEL, env: { INFERRS_EMU_REQUEST_LOG: e2e.host.requestLog } });
-  await user.waitForHealth(200);
-  e2e.usePluginConfig({ service: { autoStart: false } });
-  const index = await e2e.run(["memory", "index", "--force"]);
-  expect({ code: index.code, output: index.stdout + index.stderr }).toMatchObject({ code: 0 });
-  expect(index.stdout + index.stderr).not.toContain("Start it yourself");
-  expect(e2e.posts("/v1/embeddings").length).toBeGreaterThan(0);
-  // Only the user's own server started (its start line is in the log): OpenClaw started nothing.
-  expect(e2e.starts().filter((line) => line.port !== e2e.port)).toEqual([]);
-});
