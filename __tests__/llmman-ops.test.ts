@@ -1,6 +1,6 @@
 // Operating llmman through the plugin, against the llmman emulator: status and stop, hybrid and
 // provider refs (bearer on the wire, never pulled), and two daemons peered with LLMMAN_PEERS.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,7 @@ const servers: Server[] = [];
 afterAll(async () => {
   await Promise.all(started.map((emu) => emu.stop()));
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  rmSync(stateDir, { recursive: true, force: true });
 });
 
 async function emulator(options: Parameters<typeof startLlmmanEmulator>[0] = {}): Promise<LlmmanEmulator> {
