@@ -15,6 +15,7 @@ import { sameModel } from "../server/probe.ts";
 import { cancelledStart, checkBasePort, exitWithin, startServer } from "./launch.ts";
 import { SlotRecords } from "./records.ts";
 import { foreignLease, leastRecentlyUsed, type AcquireOptions, type Group, type Lease, serverStatus, type Slot, type SupervisorStatus, type Waiter } from "./slot.ts";
+import { attachRegistration } from "../../service/registrations.ts";
 
 export type { AcquireOptions, Lease, ServerStatus, SupervisorStatus } from "./slot.ts";
 
@@ -31,7 +32,7 @@ export class Supervisor {
   private readonly queue: Group[] = [];
   private foreignSeen: { origin: string; model: string; until: number } | undefined;
   private spawns = 0;
-  private users = 0;
+  private readonly registrations = { users: 0 };
   private readonly records: SlotRecords;
   private readonly env: NodeJS.ProcessEnv;
   private readonly stateDir: string;
@@ -86,13 +87,7 @@ export class Supervisor {
 
   /** A registration of the plugin uses the supervisor; the last one to leave stops the servers. */
   attach(): () => Promise<void> {
-    this.users++;
-    let detached = false;
-    return async () => {
-      if (detached) return;
-      detached = true;
-      if (--this.users === 0) await this.stop();
-    };
+    return attachRegistration(this.registrations, () => this.stop());
   }
 
   /** Stops every server we started, now (gateway stop, last registration disposed). */

@@ -12,6 +12,7 @@ import type { DaemonPhase, DaemonProgress } from "./log-lines.ts";
 import { daemonOwner, daemonRecordFile } from "./owner.ts";
 import { watchStart } from "./start-progress.ts";
 import { probeVersion, type VersionAnswer } from "./version.ts";
+import { attachRegistration } from "../../service/registrations.ts";
 
 export type DaemonLease = {
   /** The daemon's `/v1` base URL. */
@@ -68,7 +69,7 @@ export class LlmmanDaemons {
   private readonly starts = new Map<string, Start>();
   private readonly foreignUntil = new Map<string, number>();
   private spawns = 0;
-  private users = 0;
+  private readonly registrations = { users: 0 };
   private exitHook = false;
   private readonly env: NodeJS.ProcessEnv;
   private readonly stateDir: string;
@@ -123,13 +124,7 @@ export class LlmmanDaemons {
 
   /** A registration of the plugin uses the daemons; the last one to leave stops them. */
   attach(): () => Promise<void> {
-    this.users++;
-    let detached = false;
-    return async () => {
-      if (detached) return;
-      detached = true;
-      if (--this.users === 0) await this.stop();
-    };
+    return attachRegistration(this.registrations, () => this.stop());
   }
 
   /** Stops every daemon this process started (gateway stop, last registration disposed). */
