@@ -19,14 +19,15 @@ const e2e = useE2eSuite({
   config: () => ({ agents: { defaults: { model: { primary: `llmman/${QWEN}` } } } }),
 });
 
+// Loaded models stay an hour: CLI starts take minutes on a loaded machine.
 let peer: LlmmanEmulator;
 let daemon: LlmmanEmulator;
 beforeAll(async () => {
-  peer = await startLlmmanEmulator({ models: [SMOLLM], env: { LLMMAN_KEEP_ALIVE: "10m" } });
+  peer = await startLlmmanEmulator({ models: [SMOLLM], env: { LLMMAN_KEEP_ALIVE: "1h" } });
   // Bodies over 10 bytes go to the hosted half of a hybrid ref (the daemon's own key: OPENAI_API_KEY).
   daemon = await startLlmmanEmulator({
     port: e2e.llmmanPort,
-    env: { LLMMAN_KEEP_ALIVE: "10m", LLMMAN_HYBRID_LOCAL_BYTES: "10", OPENAI_API_KEY: "sk-daemon", LLMMAN_PEERS: `127.0.0.1:${peer.port}` },
+    env: { LLMMAN_KEEP_ALIVE: "1h", LLMMAN_HYBRID_LOCAL_BYTES: "10", OPENAI_API_KEY: "sk-daemon", LLMMAN_PEERS: `127.0.0.1:${peer.port}` },
   });
 }, E2E_TIMEOUT_MS);
 afterAll(() => Promise.all([daemon?.stop(), peer?.stop()]));
