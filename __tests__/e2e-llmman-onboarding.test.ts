@@ -1,8 +1,10 @@
 // llmman from an empty machine in the real OpenClaw CLI, against the llmman emulator (tools/bin/llmman)
 // with no key anywhere: `openclaw onboard --auth-choice llmman` pulls the named model with progress,
 // checks an answer and a tool call, saves it as the default and leaves no process; a model that
-// fails its checks is not saved; then memory search on llmman (`memory.search.provider: "llmman"`)
-// pulls its embedding model and indexes, reports and searches through the same daemon.
+// fails its checks is not saved; `openclaw models auth login --provider llmman` at a terminal
+// shows the daemon and its models and pulls the one the user names; then memory search on llmman
+// (`memory.search.provider: "llmman"`) pulls its embedding model and indexes, reports and
+// searches through the same daemon.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { alive } from "../tools/openclaw-host.ts";
@@ -59,6 +61,31 @@ describe("openclaw onboard --non-interactive --auth-choice llmman", () => {
     expect(output).toMatch(/llmman\/docker\.io\/ai\/smollm2:latest was not made the default model: the answer check failed: inference server on port \d+ exited before becoming ready/);
     expect((e2e.host.readConfig() as Json).agents.defaults.model.primary).toBe(previous);
     expect(daemonsStopped()).toBe(true);
+  });
+});
+
+describe("openclaw models auth login --provider llmman --set-default, at a terminal", () => {
+  test("asks for the URL, shows the daemon's version and its stored models with their context, pulls the model the user names and saves it after its checks", async () => {
+    const daemon = await e2e.startLlmmanEmulator({ port: e2e.llmmanPort, env: { LLMMAN_EMU_PULL_BYTES_PER_S: "150000000" } });
+    const down = "\x1b[B";
+    const login = await e2e.runInTerminal(["models", "auth", "login", "--provider", "llmman", "--set-default"], [
+      { prompt: "llmman base URL", keys: `\x15${e2e.llmmanBaseUrl}\r` },
+      // The three stored chat models, then "Pull another model…".
+      { prompt: "Default model", keys: `${down}${down}${down}\r` },
+      { prompt: "Model to pull", keys: "smollm2\r" },
+    ]);
+    expect({ code: login.code, unanswered: login.unanswered, screen: login.screen }).toMatchObject({ code: 0, unanswered: [] });
+    const screen = login.screen.replace(/\s+/g, " ");
+    expect(screen).toContain(`llmman 0.1.334 (22b6d73) is up at ${daemon.baseUrl}.`);
+    expect(screen).toContain("docker.io/ai/gemma4:e2b (context 131072)");
+    expect(screen).toContain("docker.io/ai/smollm2:latest answered");
+    expect(screen).not.toContain("embeddinggemma"); // not a chat model
+
+    expect(daemon.requests().filter((line) => line.event === "request" && line.path === "/api/pull").map((line) => line.body?.model)).toEqual(["docker.io/ai/smollm2:latest"]);
+    const config = e2e.host.readConfig() as Json;
+    expect(config.plugins.entries.inferrs.config.llmman.baseUrl).toBe(e2e.llmmanBaseUrl);
+    expect(config.agents.defaults.model.primary).toBe("llmman/docker.io/ai/smollm2:latest");
+    expect(alive(daemon.pid)).toBe(true); // the user's daemon: used, never stopped
   });
 });
 

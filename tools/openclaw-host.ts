@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { node24, openclawEntry, projectDir } from "../scripts/host.ts";
 import { seedHfCache } from "./emulator/hf-cache.ts";
 import { removeStateLocks } from "./openclaw-locks.ts";
+import { runInTerminal, type TerminalAnswer, type TerminalResult } from "./terminal.ts";
 
 /** true while the process runs (a zombie counts as gone). */
 export { isAlive as alive } from "../src/service/pid-record.ts";
@@ -157,6 +158,19 @@ export class OpenClawHost {
       child.stdin?.end(options.input ?? "");
       this.runs.add(child);
       child.once("exit", () => this.runs.delete(child));
+    });
+  }
+
+  /** Runs `openclaw <args>` in a pseudo-terminal, typing each answer when its prompt shows. */
+  runInTerminal(args: string[], answers: TerminalAnswer[], timeoutMs = 120_000): Promise<TerminalResult> {
+    return runInTerminal([node24, openclawEntry, ...args], answers, {
+      env: { ...this.env(), TERM: "xterm-256color" },
+      cwd: this.dir,
+      timeoutMs,
+      started: (child) => {
+        this.runs.add(child);
+        child.once("exit", () => this.runs.delete(child));
+      },
     });
   }
 

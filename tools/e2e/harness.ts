@@ -13,6 +13,7 @@ import { seedLlmmanStore } from "../emulator/llmman/store.ts";
 import { freePort } from "../net.ts";
 import { commandLine, processesWithEnv } from "../processes.ts";
 import { alive, inferrsBin, OpenClawHost, type Gateway, type RunResult } from "../openclaw-host.ts";
+import type { TerminalAnswer, TerminalResult } from "../terminal.ts";
 import { type Emulator, type StartOptions, startEmulator } from "./emulator.ts";
 import { hostTemplate } from "./template.ts";
 
@@ -130,6 +131,11 @@ export class E2eSuite {
 
   run(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
     return this.host.run(args, { timeoutMs: CLI_TIMEOUT_MS, ...options });
+  }
+
+  /** `openclaw <args>` in a pseudo-terminal, each answer typed when its prompt shows. */
+  runInTerminal(args: string[], answers: TerminalAnswer[]): Promise<TerminalResult> {
+    return this.host.runInTerminal(args, answers, CLI_TIMEOUT_MS);
   }
 
   /** `openclaw infer model run --local|--gateway --model <provider>/<model> --prompt … [--thinking …] [--json]`. */
