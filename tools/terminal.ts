@@ -57,7 +57,11 @@ export function runInTerminal(
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run util-linux \`script\` for a terminal test (Debian package bsdutils): ${error.message}`));
+    });
     child.once("close", (code) => {
       clearTimeout(timer);
       resolve({ code, screen: screenText(output), unanswered: pending.map((answer) => answer.prompt) });
