@@ -50,9 +50,12 @@ describe("a served model (google/gemma-4-E2B-it)", () => {
   });
 
   it("answers /health 503 loading while the model loads, then 200 ok", async () => {
-    const loading = await fetch(`${emu.baseUrl}/health`);
+    // Its own server whose load outlasts the test: the 503 does not depend on the machine's speed.
+    const slow = await startEmulator({ model: "google/gemma-4-E2B-it", hfHome: makeHfHome(["google/gemma-4-E2B-it"]), env: { INFERRS_EMU_LOAD_MS: "600000" } });
+    const loading = await fetch(`${slow.baseUrl}/health`);
     expect(loading.status).toBe(503);
     expect(await loading.json()).toEqual({ status: "loading" });
+    await slow.stop();
 
     await emu.waitForHealth(200);
     const ready = await fetch(`${emu.baseUrl}/health`);
