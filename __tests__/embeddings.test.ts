@@ -117,7 +117,7 @@ test("a failed load reports inferrs' own message, and the server is stopped", as
 
 test("a 503 while the model loads is waited out through /health", async () => {
   const port = await freePort();
-  const server = await startEmulator({ model: DEFAULT_EMBEDDING_MODEL, port, hfHome, env: { INFERRS_EMU_LOAD_MS: "600" } });
+  const server = await startEmulator({ model: DEFAULT_EMBEDDING_MODEL, port, hfHome, env: { INFERRS_EMU_LOAD_MS: "3000" } });
   // A lease handed out before the load ended (the pool may do this for a server it just saw up).
   const supervisor = new Supervisor({ env: process.env, stateDir: makeTempDir() });
   const config = resolveConfig({ baseUrl: `http://127.0.0.1:${port}/v1` });

@@ -196,7 +196,7 @@ describe("model loading", () => {
   });
 
   it("serves a request made while loading once the load ends", async () => {
-    const emu = await startEmulator({ model: "Qwen/Qwen3-0.6B", hfHome: makeHfHome(), env: { INFERRS_EMU_LOAD_MS: "400" } });
+    const emu = await startEmulator({ model: "Qwen/Qwen3-0.6B", hfHome: makeHfHome(), env: { INFERRS_EMU_LOAD_MS: "3000" } });
     expect((await fetch(`${emu.baseUrl}/health`)).status).toBe(503);
     const res = await chat(emu, { messages: [{ role: "user", content: "2 + 2" }] });
     expect(res.status).toBe(200);
@@ -237,7 +237,7 @@ describe("embeddings (Qwen/Qwen3-Embedding-0.6B)", () => {
   const dot = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
 
   it("answers 503 while loading, then the OpenAI list of unit vectors as wide as the model's hidden size", async () => {
-    const emu = await startEmulator({ model: MODEL, hfHome: makeHfHome(), env: { INFERRS_EMU_LOAD_MS: "400" } });
+    const emu = await startEmulator({ model: MODEL, hfHome: makeHfHome(), env: { INFERRS_EMU_LOAD_MS: "3000" } });
     const loading = await embed(emu, "hello");
     expect(loading.status).toBe(503);
     expect(await loading.json()).toEqual({ error: "model is loading" });

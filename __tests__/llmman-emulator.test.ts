@@ -340,7 +340,7 @@ describe("lifecycle (v0.1.334)", () => {
   });
 
   it("evicts the least recently active idle model at LLMMAN_MAX_LOADED_MODELS, and 503s when every model is busy", async () => {
-    const emu = await startLlmmanEmulator({ env: { LLMMAN_MAX_LOADED_MODELS: "1", LLMMAN_EMU_TOKEN_DELAY_MS: "300" } });
+    const emu = await startLlmmanEmulator({ env: { LLMMAN_MAX_LOADED_MODELS: "1", LLMMAN_EMU_TOKEN_DELAY_MS: "2000" } });
     await (await post(emu, "/api/generate", { model: "qwen3.5:0.8b" })).json();
     await (await post(emu, "/api/generate", { model: "gemma4:e2b" })).json();
     await emu.waitForLog(/^\[llmman\] evicting docker\.io\/ai\/qwen3\.5:0\.8b to free a loaded-model slot \(LLMMAN_MAX_LOADED_MODELS=1\)$/);
