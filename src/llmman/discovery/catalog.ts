@@ -7,6 +7,7 @@ import type { ResolvedLlmmanConfig } from "../config.ts";
 import { SHOW_CONCURRENCY } from "../defaults.ts";
 import { parseModelRef, storedRefOf } from "../model-id.ts";
 import { listModels, runningContexts, showModel, type ShownModel } from "./daemon.ts";
+import { userRunsDaemon } from "./ceiling.ts";
 import { apiTarget, rememberFacts } from "./facts.ts";
 import { llmmanModelEntry, type LlmmanModelEntry, type ModelFacts } from "./model-entry.ts";
 import { listStoredModels, storeDir } from "./store.ts";
@@ -37,7 +38,11 @@ export async function discoverLlmmanModels(config: ResolvedLlmmanConfig, env: No
   let ids: string[];
   let reachable = false;
   try {
-    const [listed, running] = await Promise.all([listModels(target, options.signal), runningContexts(target, options.signal)]);
+    const [listed, running, userDaemon] = await Promise.all([
+      listModels(target, options.signal),
+      runningContexts(target, options.signal),
+      userRunsDaemon(config, env),
+    ]);
     reachable = true;
     rememberListing(config.origin, listed.models);
     warnings.push(...listed.warnings);
@@ -48,7 +53,7 @@ export async function discoverLlmmanModels(config: ResolvedLlmmanConfig, env: No
       // An embedding-only model (capabilities without "completion") is no chat model.
       if (show?.capabilities && !show.capabilities.includes("completion")) return;
       const live = running.get(model.id) ?? undefined;
-      const known = factsOf(show, live);
+      const known = factsOf(show, live, userDaemon);
       facts.set(model.id, known);
       rememberFacts(config.origin, model.id, known);
       ids.push(model.id);
@@ -71,12 +76,13 @@ export async function discoverLlmmanModels(config: ResolvedLlmmanConfig, env: No
   return { models: entries, warnings, reachable };
 }
 
-function factsOf(show: ShownModel | undefined, liveContext: number | undefined): ModelFacts {
+function factsOf(show: ShownModel | undefined, liveContext: number | undefined, userDaemon: boolean): ModelFacts {
   return {
     vision: show?.capabilities?.includes("vision") === true,
     thinking: show?.thinking === true,
     trainedContext: show?.trainedContext,
     liveContext,
+    userDaemon,
   };
 }
 
