@@ -138,11 +138,12 @@ export class E2eSuite {
     return this.host.run(args, { timeoutMs: CLI_TIMEOUT_MS, ...options });
   }
 
-  /** `openclaw infer model run --local --model <provider>/<model> --prompt … [--thinking …] [--json]`. */
-  inferRun(model: string, options: RunnerOptions & { env?: Record<string, string>; json?: boolean } = {}): Promise<RunResult> {
+  /** `openclaw infer model run --local|--gateway --model <provider>/<model> --prompt … [--thinking …] [--json]`. */
+  inferRun(model: string, options: RunnerOptions & { env?: Record<string, string>; json?: boolean; gateway?: boolean } = {}): Promise<RunResult> {
     const json = options.json === false ? [] : ["--json"];
     const thinking = options.thinking ? ["--thinking", options.thinking] : [];
-    return this.run(["infer", "model", "run", "--local", "--model", this.modelRef(model, options), ...thinking, "--prompt", PROMPT, ...json], options);
+    const where = options.gateway ? "--gateway" : "--local";
+    return this.run(["infer", "model", "run", where, "--model", this.modelRef(model, options), ...thinking, "--prompt", PROMPT, ...json], options);
   }
 
   /** `openclaw agent [--local] --model <provider>/<model> -m … --json` (through the gateway unless local). */
