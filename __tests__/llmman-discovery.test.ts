@@ -1,14 +1,18 @@
 // llmman discovery against the llmman emulator (a real daemon process): what it lists, each
-// model's context and capabilities, the store when the daemon is down, and that nothing is loaded.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// model's context and capabilities, the store (and its GGUF headers) when the daemon is down, and
+// that nothing is loaded.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../src/config/resolve.ts";
 import { discoverLlmmanModels } from "../src/llmman/discovery/catalog.ts";
 import { lookUpFacts } from "../src/llmman/discovery/facts.ts";
+import { readGgufFacts } from "../src/llmman/discovery/gguf-header.ts";
 import { llmmanRuntimeModel } from "../src/llmman/discovery/model-entry.ts";
 import { LlmmanDaemons } from "../src/llmman/daemon/supervisor.ts";
 import { llmmanBin, startLlmmanEmulator, type LlmmanEmulator } from "../tools/emulator/llmman/harness.ts";
+import { DEFAULT_STORE_MODELS } from "../tools/emulator/llmman/catalog.ts";
+import { encodeGguf } from "../tools/emulator/llmman/gguf.ts";
 import { seedLlmmanStore } from "../tools/emulator/llmman/store.ts";
 import { freePort } from "../tools/net.ts";
 
@@ -102,17 +106,43 @@ describe("llmman discovery", () => {
     expect(models["docker.io/ai/gemma4:e2b"]).toMatchObject({ contextWindow: 8192, input: ["text", "image"] });
   });
 
-  test("with the daemon down and on-demand start possible, the store's models are listed; nothing is started", async () => {
-    const emu = await emulator();
-    const port = await freePort();
-    const config = llmmanConfig({ baseUrl: `http://127.0.0.1:${port}/v1`, service: { env: { LLMMAN_MODELS: emu.storeDir } } });
+  test("with the daemon down and on-demand start possible, the store's chat models are listed with their GGUF headers' trained context, capped by the plugin's LLMMAN_CONTEXT_LENGTH; no embedding model; nothing is started", async () => {
+    const store = seedLlmmanStore(join(tempDir("llmman-store-"), "store"), [...DEFAULT_STORE_MODELS, "docker.io/ai/smollm2:latest"]);
+    // A blob that is no GGUF: the store cannot tell its context, so the documented fallback applies.
+    const smollm = store.list().find((model) => model.ref === "docker.io/ai/smollm2:latest")!;
+    writeFileSync(smollm.ggufPath!, "not a GGUF header");
+    const baseUrl = `http://127.0.0.1:${await freePort()}/v1`;
+    const config = llmmanConfig({ baseUrl, service: { env: { LLMMAN_MODELS: store.dir } } });
     const discovery = await discoverLlmmanModels(config, {}, { configured: true });
     expect(discovery.reachable).toBe(false);
-    expect(discovery.models.map((model) => model.id)).toContain("docker.io/ai/qwen3.5:0.8b");
-    expect(byId(discovery.models)["docker.io/ai/gemma4:e2b"]!.input).toEqual(["text", "image"]);
+    expect(discovery.models.map((model) => [model.id, model.contextWindow, model.input])).toEqual([
+      ["docker.io/ai/qwen3.5:0.8b", 262144, ["text"]],
+      ["docker.io/ai/gemma4:e2b", 131072, ["text", "image"]],
+      ["hf.co/unsloth/Qwen3.5-0.8B-GGUF:latest", 262144, ["text", "image"]],
+      ["docker.io/ai/smollm2:latest", 32768, ["text"]],
+    ]);
     expect(discovery.warnings.join("\n")).toMatch(/Listing the 4 models in llmman's store .*select one and OpenClaw starts `llmman serve`/);
-    const off = llmmanConfig({ baseUrl: `http://127.0.0.1:${port}/v1`, service: { autoStart: false, env: { LLMMAN_MODELS: emu.storeDir } } });
+    const capped = llmmanConfig({ baseUrl, service: { env: { LLMMAN_MODELS: store.dir, LLMMAN_CONTEXT_LENGTH: "65536" } } });
+    const models = byId((await discoverLlmmanModels(capped, {}, { configured: true })).models);
+    expect(models["docker.io/ai/gemma4:e2b"]!.contextWindow).toBe(65536);
+    expect(models["docker.io/ai/smollm2:latest"]!.contextWindow).toBe(65536); // the daemon's ceiling, as documented
+    expect(llmmanRuntimeModel("gemma4:e2b", await lookUpFacts(capped, {}, "gemma4:e2b"), capped).contextWindow).toBe(65536);
+    const off = llmmanConfig({ baseUrl, service: { autoStart: false, env: { LLMMAN_MODELS: store.dir } } });
     expect((await discoverLlmmanModels(off, {}, { configured: true })).models).toEqual([]);
+  });
+
+  test("a store blob's GGUF header is read only up to the tokenizer's keys, and a hostile or cut header gives no context and no error", () => {
+    const dir = tempDir("llmman-gguf-");
+    const file = (name: string, data: Buffer) => (writeFileSync(join(dir, name), data), join(dir, name));
+    const header = encodeGguf({ "general.architecture": "qwen35", "qwen35.context_length": 40960, "tokenizer.ggml.model": "gpt2", "qwen35.pooling_type": 1 });
+    // The pooling type after the tokenizer's keys is not read (llama.cpp writes it before them).
+    expect(readGgufFacts(file("model.gguf", header))).toEqual({ architecture: "qwen35", contextLength: 40960, embedding: false });
+    // Cut inside the context key.
+    expect(readGgufFacts(file("cut.gguf", header.subarray(0, 80)))).toEqual({ architecture: "qwen35", contextLength: undefined, embedding: false });
+    const huge = Buffer.from(header);
+    huge.writeBigUInt64LE(2n ** 62n, 24); // the first key's length
+    expect(readGgufFacts(file("huge.gguf", huge))).toEqual({ architecture: undefined, contextLength: undefined, embedding: false });
+    expect(readGgufFacts(join(dir, "missing.gguf"))).toEqual({ embedding: false });
   });
 
   test("someone who does not use llmman (no llmman section, no store, no daemon) hears nothing of it", async () => {

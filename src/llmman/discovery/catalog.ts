@@ -61,8 +61,9 @@ export async function discoverLlmmanModels(config: ResolvedLlmmanConfig, env: No
   } catch (error) {
     if (!(error instanceof LlmmanApiError)) throw error;
     const dir = storeDir(config, env);
-    const stored = startable(config) ? listStoredModels(dir) : [];
-    for (const model of stored) facts.set(model.id, { vision: model.vision });
+    const stored = startable(config) ? listStoredModels(dir).filter((model) => !model.embedding) : [];
+    // The daemon the plugin starts for them gets its LLMMAN_CONTEXT_LENGTH.
+    for (const model of stored) facts.set(model.id, { vision: model.vision, trainedContext: model.trainedContext, userDaemon: false });
     ids = stored.map((model) => model.id);
     // Someone who does not use llmman (no llmman section, no store) hears nothing of it.
     if (error.kind !== "unreachable" || options.configured || stored.length) warnings.push(`${error.message}. ${offlineHint(config, stored.length, dir)}`);

@@ -58,9 +58,10 @@ export async function lookUpFacts(config: ResolvedLlmmanConfig, env: NodeJS.Proc
     return facts;
   } catch (error) {
     if (!(error instanceof LlmmanApiError)) throw error;
-    const stored = listStoredModels(storeDir(config, env)).find((model) => model.id === ref);
+    const stored = listStoredModels(storeDir(config, env)).find((model) => model.id === ref && !model.embedding);
     // Down: the daemon the plugin starts for it gets the plugin's LLMMAN_CONTEXT_LENGTH.
-    return stored ? { ...known.get(keyOf(config.origin, ref)), vision: stored.vision, liveContext: undefined, userDaemon: false } : known.get(keyOf(config.origin, ref));
+    const earlier = known.get(keyOf(config.origin, ref));
+    return stored ? { ...earlier, vision: stored.vision, trainedContext: stored.trainedContext ?? earlier?.trainedContext, liveContext: undefined, userDaemon: false } : earlier;
   }
 }
 
