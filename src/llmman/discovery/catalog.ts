@@ -4,12 +4,12 @@
 import { LlmmanApiError } from "../api.ts";
 import { LLMMAN_CONFIG_PATH } from "../../config/config-error.ts";
 import type { ResolvedLlmmanConfig } from "../config.ts";
-import { SHOW_CONCURRENCY } from "../defaults.ts";
 import { parseModelRef, storedRefOf } from "../model-id.ts";
-import { listModels, runningContexts, showModel, type ShownModel } from "./daemon.ts";
+import { listModels, runningContexts, type ShownModel } from "./daemon.ts";
 import { userRunsDaemon } from "./ceiling.ts";
 import { apiTarget, rememberFacts } from "./facts.ts";
 import { llmmanModelEntry, type LlmmanModelEntry, type ModelFacts } from "./model-entry.ts";
+import { shownModels, storedDigests } from "./shown.ts";
 import { listStoredModels, storeDir } from "./store.ts";
 import { rememberListing } from "../request/stored.ts";
 
@@ -38,15 +38,16 @@ export async function discoverLlmmanModels(config: ResolvedLlmmanConfig, env: No
   let ids: string[];
   let reachable = false;
   try {
-    const [listed, running, userDaemon] = await Promise.all([
+    const [listed, running, userDaemon, digests] = await Promise.all([
       listModels(target, options.signal),
       runningContexts(target, options.signal),
       userRunsDaemon(config, env),
+      storedDigests(target, options.signal),
     ]);
     reachable = true;
     rememberListing(config.origin, listed.models);
     warnings.push(...listed.warnings);
-    const shown = await mapLimit(listed.models, SHOW_CONCURRENCY, (model) => showModel(target, model.id, options.signal).catch(() => undefined));
+    const shown = await shownModels(target, listed.models.map((model) => model.id), digests, options.signal);
     ids = [];
     listed.models.forEach((model, i) => {
       const show = shown[i];
@@ -92,17 +93,4 @@ function offlineHint(config: ResolvedLlmmanConfig, stored: number, dir: string):
     return `Start \`llmman serve\` there (with LLMMAN_HOST=${config.host}:${config.port}), or point ${LLMMAN_CONFIG_PATH}.baseUrl at a running daemon.`;
   }
   return `Listing the ${stored} models in llmman's store (${dir}); select one and OpenClaw starts \`llmman serve\` for it.`;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await run(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
