@@ -11,7 +11,7 @@ import { readGgufFacts } from "../src/llmman/discovery/gguf-header.ts";
 import { llmmanRuntimeModel } from "../src/llmman/discovery/model-entry.ts";
 import { LlmmanDaemons } from "../src/llmman/daemon/supervisor.ts";
 import { llmmanBin, startLlmmanEmulator, type LlmmanEmulator } from "../tools/emulator/llmman/harness.ts";
-import { DEFAULT_STORE_MODELS } from "../tools/emulator/llmman/catalog.ts";
+import { DEFAULT_STORE_MODELS, GEMMA4_E2B } from "../tools/emulator/llmman/catalog.ts";
 import { encodeGguf } from "../tools/emulator/llmman/gguf.ts";
 import { seedLlmmanStore } from "../tools/emulator/llmman/store.ts";
 import { freePort } from "../tools/net.ts";
@@ -81,7 +81,7 @@ describe("llmman discovery", () => {
     const paths = (readFileSync(log, "utf8").trim().split("\n").map((line) => JSON.parse(line)) as Array<{ event: string; path: string }>)
       .filter((entry) => entry.event === "request")
       .map((entry) => entry.path);
-    expect(paths.filter((path) => !["/api/version", "/v1/models", "/api/ps", "/api/show"].includes(path))).toEqual([]);
+    expect(paths.filter((path) => !["/api/version", "/v1/models", "/api/ps", "/api/tags", "/api/show"].includes(path))).toEqual([]);
   });
 
   test("a daemon the user runs: a loaded model's context is the live /api/ps value; others get the trained context capped by llmman's 262144, not by the plugin's LLMMAN_CONTEXT_LENGTH", async () => {
@@ -96,6 +96,21 @@ describe("llmman discovery", () => {
     // A short name resolves to the same model, with the same live context.
     const facts = await lookUpFacts(config, {}, "qwen3.5:0.8b");
     expect(llmmanRuntimeModel("qwen3.5:0.8b", facts, config)).toMatchObject({ contextWindow: 32768, provider: "llmman", reasoning: true });
+  });
+
+  test("a second discovery asks /api/show again only for a model pulled anew (GET /api/tags gives each manifest digest)", async () => {
+    const emu = await emulator();
+    const config = llmmanConfig({ baseUrl: `${emu.baseUrl}/v1` });
+    const shown = () => emu.requests().filter((entry) => entry.event === "request" && entry.path === "/api/show").map((entry) => entry.body.model);
+    await discoverLlmmanModels(config, {}, { configured: true });
+    expect(shown()).toHaveLength(4);
+    await discoverLlmmanModels(config, {}, { configured: true });
+    expect(shown()).toHaveLength(4);
+    // smollm2 is pulled, gemma pulled again as another model (a new manifest digest).
+    seedLlmmanStore(emu.storeDir, ["docker.io/ai/smollm2:latest", { ...GEMMA4_E2B, contextLength: 65536 }]);
+    const models = byId((await discoverLlmmanModels(config, {}, { configured: true })).models);
+    expect(shown().slice(4).sort()).toEqual(["docker.io/ai/gemma4:e2b", "docker.io/ai/smollm2:latest"]);
+    expect(models["docker.io/ai/gemma4:e2b"]!.contextWindow).toBe(65536);
   });
 
   test("485d055 (no capabilities, no GGUF header in /api/show): the documented fallback context, overrides win", async () => {
