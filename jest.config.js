@@ -9,6 +9,10 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
   testTimeout: 60000,
+  // Two files at a time on the 2-core machine: an OpenClaw CLI start keeps about one core busy
+  // (its SQLite helper processes run one after another) and spends the rest waiting, so one
+  // worker left half the machine idle.
+  maxWorkers: 2,
   globalSetup: "<rootDir>/__tests__/support/global-setup.mjs",
   // Fails the run if it left a process, a temp dir or an OpenClaw lock file behind.
   globalTeardown: "<rootDir>/__tests__/support/global-teardown.mjs",

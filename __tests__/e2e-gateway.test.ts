@@ -10,7 +10,6 @@ const GEMMA = "google/gemma-4-E2B-it";
 const QWEN = "Qwen/Qwen3-0.6B";
 
 const e2e = useE2eSuite({
-  ownInstall: true,
   pluginConfig: (suite) => suite.pluginConfig(),
   // As `openclaw onboard --auth-choice inferrs` leaves it: an inferrs default model, which makes
   // the gateway run the plugin's discovery at start even with no credential.

@@ -1,61 +1,95 @@
-// `openclaw llmman status|stop` and a hybrid ref in the real OpenClaw CLI, against a llmman daemon
-// the user runs (the emulator): status beside a running gateway shows the daemon and its loaded
-// models, stop unloads one and leaves the daemon alone, and a hybrid ref answers through
-// `infer model run --local` with llmman's `llmman` placeholder as the bearer. Three CLI runs.
+// `openclaw llmman status|stop`, llmman's peers and a hybrid ref in the real OpenClaw CLI, against
+// llmman daemons the user runs (the emulator): one that aggregates a peer (LLMMAN_PEERS), which the
+// plugin points at. Beside a running gateway, models list spans both daemons and status shows the
+// daemon and every loaded model with its node; stop unloads one and leaves the daemon alone; a peer's
+// model answers through `infer model run --local` (forwarded to the peer); a hybrid ref answers with
+// llmman's `llmman` placeholder as the bearer.
 import { alive } from "../tools/openclaw-host.ts";
-import { E2E_TIMEOUT_MS, PROMPT, useE2eSuite } from "../tools/e2e/harness.ts";
+import { E2E_TIMEOUT_MS, useE2eSuite } from "../tools/e2e/harness.ts";
 import { startLlmmanEmulator, type LlmmanEmulator } from "../tools/emulator/llmman/harness.ts";
 
 const QWEN = "docker.io/ai/qwen3.5:0.8b";
+const SMOLLM = "docker.io/ai/smollm2:latest"; // stored on the peer only
 const HYBRID = "llmman.hybrid/qwen3.5:0.8b,openai/gpt-5.6-luna";
 
 const e2e = useE2eSuite({
-  ownInstall: true,
-  pluginConfig: (suite) => ({ llmman: { baseUrl: `http://127.0.0.1:${suite.port}/v1`, discoveryTimeoutMs: 30000, service: { autoStart: false } } }),
+  backend: "llmman",
+  pluginConfig: (suite) => ({ llmman: { baseUrl: suite.llmmanBaseUrl, discoveryTimeoutMs: 30000, service: { autoStart: false } } }),
+  // A gateway lists a provider's models when its default model is one of them (no key is configured).
+  config: () => ({ agents: { defaults: { model: { primary: `llmman/${QWEN}` } } } }),
 });
 
+// Loaded models stay an hour: CLI starts take minutes on a loaded machine.
+let peer: LlmmanEmulator;
 let daemon: LlmmanEmulator;
 beforeAll(async () => {
+  peer = await startLlmmanEmulator({ models: [SMOLLM], env: { LLMMAN_KEEP_ALIVE: "1h" } });
   // Bodies over 10 bytes go to the hosted half of a hybrid ref (the daemon's own key: OPENAI_API_KEY).
   daemon = await startLlmmanEmulator({
-    port: e2e.port,
-    env: { LLMMAN_KEEP_ALIVE: "10m", LLMMAN_HYBRID_LOCAL_BYTES: "10", OPENAI_API_KEY: "sk-daemon" },
+    port: e2e.llmmanPort,
+    env: { LLMMAN_KEEP_ALIVE: "1h", LLMMAN_HYBRID_LOCAL_BYTES: "10", OPENAI_API_KEY: "sk-daemon", LLMMAN_PEERS: `127.0.0.1:${peer.port}` },
   });
 }, E2E_TIMEOUT_MS);
-afterAll(() => daemon?.stop());
+afterAll(() => Promise.all([daemon?.stop(), peer?.stop()]));
 
-const requests = (path: string) => daemon.requests().filter((line) => line.event === "request" && line.path === path);
+const requests = (emu: LlmmanEmulator, path: string) => emu.requests().filter((line) => line.event === "request" && line.path === path);
+const json = (stdout: string) => JSON.parse(stdout.slice(stdout.indexOf("{")));
 
-test("llmman status --json beside a gateway shows the user's daemon and its loaded model; llmman stop <model> unloads it and leaves the daemon", async () => {
-  const load = await fetch(`${daemon.baseUrl}/api/generate`, { method: "POST", body: JSON.stringify({ model: QWEN }), headers: { "content-type": "application/json" } });
-  expect(load.status).toBe(200);
-  await load.arrayBuffer();
+async function load(emu: LlmmanEmulator, model: string): Promise<void> {
+  const res = await fetch(`${emu.baseUrl}/api/generate`, { method: "POST", body: JSON.stringify({ model }), headers: { "content-type": "application/json" } });
+  expect(res.status).toBe(200);
+  await res.arrayBuffer();
+}
+
+test("beside a gateway: models list spans the peered daemons, llmman status --json shows the user's daemon and its loaded models with their node, llmman stop <model> unloads one and leaves the daemon", async () => {
+  await load(daemon, QWEN);
+  await load(peer, SMOLLM);
   await e2e.startGateway();
+
+  const list = await e2e.modelsList();
+  expect(list.code).toBe(0);
+  expect(list.stderr).not.toContain("Gateway is not running");
+  const models = json(list.stdout).models as Array<{ key: string; contextWindow: number }>;
+  expect(models.map((model) => model.key)).toEqual(expect.arrayContaining([`llmman/${QWEN}`, `llmman/${SMOLLM}`]));
 
   const status = await e2e.run(["llmman", "status", "--json"]);
   expect(status.code).toBe(0);
   const report = JSON.parse(status.stdout);
   expect(report.daemon).toMatchObject({ state: "up", pid: daemon.pid, startedBy: "user" });
-  expect(report.loaded).toEqual([expect.objectContaining({ name: QWEN, processor: "llama-server (local)", node: null })]);
+  expect(report.loaded).toEqual([
+    expect.objectContaining({ name: QWEN, processor: "llama-server (local)", node: null }),
+    expect.objectContaining({ name: SMOLLM, node: `127.0.0.1:${peer.port}` }),
+  ]);
   expect(report.loaded[0].contextLength).toBeGreaterThan(0);
   expect(Date.parse(report.loaded[0].expiresAt)).toBeGreaterThan(Date.now());
   expect(report.stored).toContainEqual({ id: QWEN, loaded: true });
+  // A peer-loaded model's context is its /api/ps entry's.
+  expect(models.find((model) => model.key === `llmman/${SMOLLM}`)!.contextWindow).toBe(report.loaded[1].contextLength);
 
   const stop = await e2e.run(["llmman", "stop", "qwen3.5:0.8b"]);
   expect(stop.code).toBe(0);
   expect(stop.stdout).toContain(`Unloaded ${QWEN} from llmman at ${daemon.baseUrl}.`);
-  expect(requests("/api/generate").at(-1)!.body).toEqual({ model: QWEN, keep_alive: 0 });
-  const ps = (await (await fetch(`${daemon.baseUrl}/api/ps`)).json()) as { models: unknown[] };
-  expect(ps.models).toEqual([]);
+  expect(requests(daemon, "/api/generate").at(-1)!.body).toEqual({ model: QWEN, keep_alive: 0 });
+  const ps = (await (await fetch(`${daemon.baseUrl}/api/ps`, { headers: { "x-llmman-hop": "1" } })).json()) as { models: unknown[] };
+  expect(ps.models).toEqual([]); // this daemon's own models, not the peer's
   expect(alive(daemon.pid)).toBe(true);
 });
 
-test("a hybrid ref answers through infer model run --local with the `llmman` bearer on the wire, never pulled", async () => {
-  const run = await e2e.run(["infer", "model", "run", "--local", "--model", `llmman/${HYBRID}`, "--prompt", PROMPT, "--json"]);
+test("a model stored only on a peer answers through infer model run --local: the chat reaches the peer and nothing is pulled", async () => {
+  const run = await e2e.inferRun("smollm2:latest");
   expect(run.code).toBe(0);
-  expect(JSON.parse(run.stdout.slice(run.stdout.indexOf("{")))).toMatchObject({ ok: true, provider: "llmman" });
-  const chats = requests("/v1/chat/completions");
+  expect(json(run.stdout)).toMatchObject({ ok: true, provider: "llmman" });
+  expect(requests(peer, "/v1/chat/completions").at(-1)!.body).toMatchObject({ model: "smollm2:latest" }); // forwarded as sent
+  expect([...requests(daemon, "/api/pull"), ...requests(peer, "/api/pull")]).toEqual([]);
+});
+
+test("a hybrid ref answers through infer model run --local with the `llmman` bearer on the wire, never pulled", async () => {
+  const chatsBefore = requests(daemon, "/v1/chat/completions").length;
+  const run = await e2e.inferRun(HYBRID);
+  expect(run.code).toBe(0);
+  expect(json(run.stdout)).toMatchObject({ ok: true, provider: "llmman" });
+  const chats = requests(daemon, "/v1/chat/completions").slice(chatsBefore);
   expect(chats.map((line) => [line.body.model, line.headers.authorization])).toEqual([[HYBRID, "Bearer llmman"]]);
-  expect(daemon.requests().find((line) => line.event === "provider")).toMatchObject({ provider: "openai", key_source: "daemon", key: "sk-daemon" });
-  expect(requests("/api/pull")).toEqual([]);
+  expect(daemon.requests().filter((line) => line.event === "provider").at(-1)).toMatchObject({ provider: "openai", key_source: "daemon", key: "sk-daemon" });
+  expect(requests(daemon, "/api/pull")).toEqual([]);
 });

@@ -8,7 +8,7 @@ import { E2E_TIMEOUT_MS, type PluginConfigOptions, useE2eSuite } from "../tools/
 const GEMMA = "google/gemma-4-E2B-it";
 const QWEN = "Qwen/Qwen3-0.6B";
 
-const e2e = useE2eSuite({ ownInstall: true });
+const e2e = useE2eSuite();
 
 function usePluginConfig(options: PluginConfigOptions = {}): void {
   e2e.usePluginConfig({ ...options, models: { [QWEN]: { args: ["--max-seq-len", "16384"] } } });

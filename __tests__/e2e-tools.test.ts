@@ -1,11 +1,13 @@
 // Tools and thinking in the real OpenClaw CLI, where real inferrs gives them: Qwen3's template
 // (tokenizer_config.json with enable_thinking) returns native tool calls, streamed in raw
 // fragments; Gemma 3 and Phi-3 get neither tools nor thinking.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useE2eSuite } from "../tools/e2e/harness.ts";
 
 const QWEN3 = "Qwen/Qwen3-0.6B";
+/** What the emulator streams as reasoning_content for a thinking model when reasoning_effort is set. */
+const REASONING = "The user wants a short answer, so I will reply directly.";
 
 const e2e = useE2eSuite({ pluginConfig: (suite) => suite.pluginConfig() });
 let workspace: string;
@@ -32,11 +34,13 @@ function chats(): Array<{ body: Body; chunks: Chunk[] }> {
 
 const toolDeltas = (chunks: Chunk[]) => chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
 
-test("an agent turn on Qwen3 gets the tool schemas and --thinking high as reasoning_effort, runs a tool call streamed in fragments, and answers", async () => {
+test("an agent turn on Qwen3 gets the tool schemas and --thinking high as reasoning_effort (its streamed reasoning kept as thinking, not answer text), runs a tool call streamed in fragments, and answers", async () => {
   const run = await e2e.agent(QWEN3, { local: true, thinking: "high", message: 'Use read with {"path":"notes.txt"}' });
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout).meta.agentMeta.terminalReceipt.successfulToolNames).toEqual(["read"]);
   expect(JSON.parse(run.stdout).payloads[0].text).toContain("The tool returned: the secret word is pelican");
+  expect(JSON.parse(run.stdout).payloads[0].text).not.toContain(REASONING);
+  expect(sessionFilesContaining(REASONING)).not.toHaveLength(0);
 
   const [first, second] = chats();
   expect(first!.body).toMatchObject({ reasoning_effort: "high" });
@@ -80,3 +84,18 @@ test("--thinking high never reaches Gemma 3 or Phi-3 as reasoning_effort", async
     expect([model, chats().at(-1)!.body.reasoning_effort]).toEqual([model, undefined]);
   }
 });
+
+/** Files of OpenClaw's state (sessions, transcripts) whose bytes contain `text`. */
+function sessionFilesContaining(text: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const stat = statSync(path);
+      if (stat.isDirectory()) walk(path);
+      else if (stat.size < 64 * 1024 * 1024 && readFileSync(path).includes(text)) found.push(path);
+    }
+  };
+  walk(e2e.host.stateDir);
+  return found;
+}

@@ -4,13 +4,16 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { networkInterfaces } from "node:os";
+import { join } from "node:path";
 import type { LlmmanConfigInput } from "../src/config/schema.ts";
 import { resolveLlmmanConfig } from "../src/llmman/config.ts";
 import { daemonAddress, type DaemonConfig } from "../src/llmman/daemon/config.ts";
 import { parseLogLine } from "../src/llmman/daemon/log-lines.ts";
 import { LlmmanDaemons } from "../src/llmman/daemon/supervisor.ts";
 import { probeVersion } from "../src/llmman/daemon/version.ts";
+import { llmmanBin } from "../tools/emulator/llmman/harness.ts";
 import { freePort, makeTempDir, removeTempDirs } from "./support/emulator.ts";
+import { waitGone } from "./support/supervisor-rig.ts";
 
 const KEY = "plugins.entries.inferrs.config.llmman";
 
@@ -143,5 +146,23 @@ describe("a daemon that cannot or must not be started", () => {
       `Something that is not llmman answers on ${origin} (GET /api/version → HTTP 404). Stop it, or point ${KEY}.baseUrl at a free port.`,
     );
     expect(daemons.status().spawns).toBe(0);
+  });
+});
+
+describe("config edits in a running gateway", () => {
+  test("an idleStopMs edited while the daemon runs applies from its next lease, to the same daemon", async () => {
+    const { daemons } = supervisor();
+    const baseUrl = `http://127.0.0.1:${await freePort()}/v1`;
+    const service = { command: llmmanBin, env: { LLMMAN_MODELS: join(makeTempDir("llmman-store-"), "store") } };
+    (await daemons.acquire(daemonConfig(baseUrl, { ...service, idleStopMs: 600_000 }))).release();
+    const pid = daemons.status().daemons[0]!.pid;
+
+    const lease = await daemons.acquire(daemonConfig(baseUrl, { ...service, idleStopMs: 300 }));
+    expect(daemons.status().daemons.map((daemon) => daemon.pid)).toEqual([pid]); // the same daemon, not a restart
+    const releasedAt = Date.now();
+    lease.release();
+    expect(await waitGone(pid)).toBe(true);
+    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(300 - 5);
+    expect(daemons.status()).toEqual({ daemons: [], spawns: 1 });
   });
 });

@@ -133,9 +133,9 @@ describe("openclaw llmman status", () => {
       models: [null, 7, { name: "/etc/passwd" }, { name: "m:1", processor: "x\u001b]0;owned\u0007\u202e", node: 5, context_length: -3, expires_at: null }],
     });
     const status = await collectLlmmanStatus(configFor(origin), env, stateDir);
-    expect(status.daemon.version).toBe("v9\\u001b[2J");
-    expect(status.loaded).toEqual([expect.objectContaining({ name: "m:1", processor: "x\\u001b]0;owned\\u0007\\u202e", node: null, contextLength: null, keptForever: true })]);
-    expect(formatLlmmanStatus(status)).toMatch(/^m:1 +- +x\\u001b\]0;owned\\u0007\\u202e +forever$/m);
+    expect(status.daemon.version).toBe("v9\\x1b[2J");
+    expect(status.loaded).toEqual([expect.objectContaining({ name: "m:1", processor: "x\\x1b]0;owned\\x07\\u202e", node: null, contextLength: null, keptForever: true })]);
+    expect(formatLlmmanStatus(status)).toMatch(/^m:1 +- +x\\x1b\]0;owned\\x07\\u202e +forever$/m);
     ps = JSON.stringify({ models: [{ name: "m:1", processor: "x".repeat(9 * 1024 * 1024) }] });
     const oversized = await collectLlmmanStatus(configFor(origin), env, stateDir);
     expect(oversized.loaded).toEqual([]);

@@ -38,7 +38,7 @@ describe("llmman pull before the chat request", () => {
     await expect(
       pullModel({ origin: emu.baseUrl, apiKey: "llmman", signal: AbortSignal.timeout(60_000) }, "docker.io/ai/nope:latest", () => undefined),
     ).rejects.toThrow(
-      "llmman could not pull docker.io/ai/nope:latest: resolve: docker.io/ai/nope:latest: not found\\u001b[2J. Check the name (`llmman pull docker.io/ai/nope:latest` shows the same error).",
+      "llmman could not pull docker.io/ai/nope:latest: resolve: docker.io/ai/nope:latest: not found\\x1b[2J. Check the name (`llmman pull docker.io/ai/nope:latest` shows the same error).",
     );
   });
 });

@@ -1,9 +1,9 @@
 import { resolveConfig } from "../src/config/resolve.ts";
-import type { AssistantMessage, StreamEvent, StreamFn, StreamModel } from "../src/host-types.ts";
-import { EventChannel } from "../src/request/event-channel.ts";
+import type { StreamEvent, StreamModel } from "../src/host-types.ts";
 import { sanitizePayload } from "../src/request/sanitize-payload.ts";
 import { createStreamWrapper } from "../src/inferrs/request/stream.ts";
 import { Supervisor } from "../src/inferrs/pool/supervisor.ts";
+import { collect, message, transport } from "./support/stream-rig.ts";
 
 describe("payload hygiene", () => {
   test("OpenAI-only fields and stream_options never reach inferrs", () => {
@@ -70,32 +70,6 @@ const model = {
   compat: { supportsTools: false },
 } as unknown as StreamModel;
 
-function message(text: string, stopReason: string, errorMessage?: string): AssistantMessage {
-  return {
-    role: "assistant",
-    content: [{ type: "text", text }],
-    stopReason,
-    ...(errorMessage ? { errorMessage } : {}),
-  } as unknown as AssistantMessage;
-}
-
-/** A host transport stand-in: replays events and records what it was called with. */
-function transport(events: StreamEvent[]) {
-  const calls: Array<{ payload: unknown; apiKey: unknown }> = [];
-  const streamFn = (async (_model, _context, options) => {
-    const payload = await options?.onPayload?.(
-      { messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }], tools: [{}], store: false },
-      _model,
-    );
-    calls.push({ payload, apiKey: options?.apiKey });
-    const channel = new EventChannel();
-    for (const event of events) channel.push(event);
-    channel.end(); // the connection is over, whether or not a final event came
-    return channel;
-  }) as StreamFn;
-  return { streamFn, calls };
-}
-
 /** The request path without a server: a supervisor whose acquire we count. */
 function harness(events: StreamEvent[]) {
   const supervisor = new Supervisor({ env: {}, stateDir: "/nonexistent" });
@@ -113,12 +87,6 @@ function harness(events: StreamEvent[]) {
     defaultStreamFn: async () => streamFn,
   })({ provider: "inferrs", modelId: model.id, model, streamFn } as never)!;
   return { wrap, calls, counts: () => ({ leases, released }) };
-}
-
-async function collect(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const events: StreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
 }
 
 describe("request path", () => {

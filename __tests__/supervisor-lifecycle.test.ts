@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ServerProcess } from "../src/service/server-process.ts";
 import { readRecord } from "../src/service/pid-record.ts";
 import { signalGroup } from "../src/service/server-process.ts";
+import { resolveConfig } from "../src/config/resolve.ts";
 import { freePort, inferrsBin, makeTempDir } from "./support/emulator.ts";
 import { A, requestLogs, extraPids, cleanups, processesWithEnv, baseEnv, rig, isGone, waitFor, waitGone, healthStatus, ownedPid, executable, useHarness } from "./support/supervisor-rig.ts";
 
@@ -107,5 +108,22 @@ describe("crashes, stop and registrations", () => {
     expect(isGone(pid)).toBe(true);
     expect(r.sup.status().servers).toEqual([]);
     expect(existsSync(r.recordFile)).toBe(false);
+  });
+});
+
+describe("config edits in a running gateway", () => {
+  test("an idleStopMs edited while the server runs applies from its next lease, to the same server", async () => {
+    const r = await rig({ service: { idleStopMs: 600_000 } });
+    (await r.sup.acquire(A, r.config)).release();
+    const pid = ownedPid(r.sup);
+
+    const edited = resolveConfig({ ...r.raw, service: { ...(r.raw.service as object), idleStopMs: 300 } });
+    const lease = await r.sup.acquire(A, edited);
+    expect(ownedPid(r.sup)).toBe(pid); // the same server, not a restart
+    const releasedAt = Date.now();
+    lease.release();
+    expect(await waitGone(pid)).toBe(true);
+    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(300 - 5);
+    expect(r.sup.status()).toMatchObject({ spawns: 1, servers: [] });
   });
 });

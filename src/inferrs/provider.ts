@@ -12,6 +12,7 @@ import { createOnboardingAuthMethod } from "./onboarding/auth-method.ts";
 import { createStreamWrapper, type RequestDeps } from "./request/stream.ts";
 import type { Supervisor } from "./pool/supervisor.ts";
 import { syntheticAuth } from "../synthetic-auth.ts";
+import { classifyFailoverReason } from "../request/host-retry.ts";
 
 type Logger = { warn(message: string): void };
 
@@ -80,5 +81,6 @@ export function createProvider(deps: ProviderDeps): ProviderPlugin {
       ),
     wrapStreamFn: wrap,
     wrapSimpleCompletionStreamFn: wrap,
+    classifyFailoverReason, // the plugin's failed requests fail the run (src/request/host-retry.ts)
   };
 }

@@ -1,7 +1,7 @@
 // llmman's HTTP API, from outside: every answer is hostile (size-capped, parsed defensively, and
 // its text escaped before it reaches a message). undici is loaded on the first request.
 import { bearerHeaders, readCapped } from "../http.ts";
-import { serverText } from "../server-text.ts";
+import { serverText } from "../cli/printable.ts";
 
 export type ApiFailure = "unreachable" | "timeout" | "http" | "malformed";
 

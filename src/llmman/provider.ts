@@ -11,6 +11,7 @@ import { llmmanRuntimeModel } from "./discovery/model-entry.ts";
 import { blockIdFor, handWrittenBlock, withBlockBaseUrl } from "./hand-written.ts";
 import { modelIdProblem } from "./model-id.ts";
 import { syntheticAuth } from "../synthetic-auth.ts";
+import { classifyFailoverReason } from "../request/host-retry.ts";
 import { createLlmmanAuthMethod } from "./onboarding/auth-method.ts";
 import { createLlmmanStreamWrapper, type LlmmanRequestDeps } from "./request/stream.ts";
 
@@ -92,5 +93,6 @@ export function createLlmmanProvider(deps: LlmmanProviderDeps): ProviderPlugin {
       ),
     wrapStreamFn: wrap,
     wrapSimpleCompletionStreamFn: wrap,
+    classifyFailoverReason, // the plugin's failed requests fail the run (src/request/host-retry.ts)
   };
 }

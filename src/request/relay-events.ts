@@ -3,6 +3,7 @@
 import { printableLines } from "../cli/printable.ts";
 import type { StreamEvent } from "../host-types.ts";
 import type { EventChannel } from "./event-channel.ts";
+import { failureFields, NOT_RETRIED, type AnswerTrack } from "./host-retry.ts";
 
 /** What the host reports for a server's `finish_reason: "error"`. */
 const HOST_ENGINE_ERROR = "Provider finish_reason: error";
@@ -22,9 +23,15 @@ export type ServedBy = {
 
 export class StreamCutError extends Error {
   override name = "InferrsStreamCutError";
+  /** Whether the host may retry it (see `AnswerTrack.failed`). */
+  readonly retry: boolean;
+  constructor(message: string, retry: boolean) {
+    super(message);
+    this.retry = retry;
+  }
 }
 
-export async function relayEvents(source: AsyncIterable<StreamEvent>, out: EventChannel, server: ServedBy): Promise<void> {
+export async function relayEvents(source: AsyncIterable<StreamEvent>, out: EventChannel, server: ServedBy, track: AnswerTrack): Promise<void> {
   // Hold a delta that starts like an engine error until the next event shows whether it is an
   // answer or the error.
   let held: StreamEvent | undefined;
@@ -35,14 +42,18 @@ export async function relayEvents(source: AsyncIterable<StreamEvent>, out: Event
     held = undefined;
     if (event.type === "done" || event.type === "error") finished = true;
     else answering = true; // `start` comes once the server accepted the request
+    if (event.type === "done") track.completed();
     if (server.engineError && event.type === "text_delta" && event.delta.startsWith("Error: ")) {
       held = event;
       continue;
     }
-    out.push(await explainFailure(event, server, answering));
+    out.push(await explainFailure(event, server, answering, track));
   }
   if (held) out.push(held);
-  if (!finished) throw new StreamCutError(await server.cutShort("the stream ended without a final event"));
+  if (!finished) {
+    const retry = track.failed();
+    throw new StreamCutError(await cutShort(server, "the stream ended without a final event", retry), retry);
+  }
 }
 
 function isEngineError(event: StreamEvent): boolean {
@@ -53,21 +64,31 @@ function isEngineError(event: StreamEvent): boolean {
  * An engine failure carries the server's own words, keeping "finish_reason: error" so failover
  * still classifies it as a server error. A stream cut short names why. The failed message has no
  * content: a partial answer must not pass for an answer (`infer model run` would print it and exit 0).
+ * A failed answer is a server error the host retries once, not when it repeats (`AnswerTrack`); a
+ * refusal with a 5xx status (a model that fails to load) is one it does not retry.
  */
-async function explainFailure(event: StreamEvent, server: ServedBy, answering: boolean): Promise<StreamEvent> {
+async function explainFailure(event: StreamEvent, server: ServedBy, answering: boolean, track: AnswerTrack): Promise<StreamEvent> {
   if (event.type !== "error" || event.reason !== "error") return event;
   const message = event.error;
   if (server.engineError && message.errorMessage === HOST_ENGINE_ERROR) {
+    const retry = track.failed();
     const text = message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
     const detail = /Error: ([\s\S]*)$/.exec(text)?.[1]?.trim() ?? "unknown engine error";
-    return { ...event, error: { ...message, content: [], errorMessage: server.engineError(printableLines(detail)) } };
+    const errorMessage = server.engineError(printableLines(detail)) + (retry ? "" : NOT_RETRIED);
+    return { ...event, error: { ...message, content: [], errorMessage, ...failureFields(retry) } };
   }
   if (!answering && message.content.length === 0) {
     // Refused before any answer: the host's words (with the server's, escaped), or the backend's with the fix.
     if (!message.errorMessage) return event;
     const errorMessage = printableLines(message.errorMessage);
-    return { ...event, error: { ...message, errorMessage: server.refused ? server.refused(errorMessage) : errorMessage } };
+    const fields = /^5\d\d\b/.test(errorMessage) ? failureFields(false) : {};
+    return { ...event, error: { ...message, errorMessage: server.refused ? server.refused(errorMessage) : errorMessage, ...fields } };
   }
+  const retry = track.failed();
   const detail = printableLines(message.errorMessage ?? "stream failed");
-  return { ...event, error: { ...message, content: [], errorMessage: await server.cutShort(detail) } };
+  return { ...event, error: { ...message, content: [], errorMessage: await cutShort(server, detail, retry), ...failureFields(retry) } };
+}
+
+async function cutShort(server: ServedBy, detail: string, retry: boolean): Promise<string> {
+  return (await server.cutShort(detail)) + (retry ? "" : NOT_RETRIED);
 }

@@ -5,7 +5,8 @@
 import type { AssistantMessage, StreamEvent, StreamFn, StreamModel, WrapStreamFn } from "../host-types.ts";
 import { printableLines } from "../cli/printable.ts";
 import { EventChannel } from "./event-channel.ts";
-import { relayEvents, type ServedBy } from "./relay-events.ts";
+import { answerTrack, failureFields } from "./host-retry.ts";
+import { relayEvents, StreamCutError, type ServedBy } from "./relay-events.ts";
 import { sanitizePayload, type PayloadRules } from "./sanitize-payload.ts";
 
 /** Where one request goes, held until its stream ends. */
@@ -27,6 +28,8 @@ export type Attempt = { first: StreamEvent | undefined; rest: AsyncIterator<Stre
 
 export type RequestBackend<Config> = {
   providerId: string;
+  /** The process-wide owner of the backend's servers (shared by registrations): failed answers are counted per pool and model. */
+  pool: object;
   /** The plugin config as of this request (reads the host config, so edits apply at once). */
   loadConfig: (hostConfig: unknown) => Config | Promise<Config>;
   prepare(model: StreamModel, config: Config, options: { onStatus?: (status: object) => void; signal?: AbortSignal }): Promise<PreparedRequest>;
@@ -67,7 +70,7 @@ export function createBackendStreamWrapper<Config>(backend: RequestBackend<Confi
             return { first: first.done ? undefined : first.value, rest };
           };
           const { first, rest } = prepared.send ? await prepared.send(attempt) : await attempt();
-          await relayEvents(replay(first, rest), out, prepared.served);
+          await relayEvents(replay(first, rest), out, prepared.served, answerTrack(backend.pool, model.id));
         } finally {
           prepared.release();
         }
@@ -83,7 +86,12 @@ async function* replay(first: StreamEvent | undefined, rest: AsyncIterator<Strea
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
-/** Runs the request, and ends the stream with an error event if it throws. */
+/**
+ * Runs the request, and ends the stream with an error event if it throws. A failure before the
+ * answer (config, start, load, a server that is not ours) is not retried by the host: it would only
+ * repeat it (a failed load would load the model again up to 8 times), and a gateway client would
+ * wait past its 120 s bound for the verdict.
+ */
 async function pump(out: EventChannel, run: () => Promise<void>, model: StreamModel): Promise<void> {
   try {
     await run();
@@ -111,6 +119,7 @@ function errorMessage(model: StreamModel, error: unknown): AssistantMessage {
     },
     stopReason: "error",
     errorMessage: printableLines(error instanceof Error ? error.message : String(error)),
+    ...failureFields(error instanceof StreamCutError && error.retry),
     timestamp: Date.now(),
   };
 }

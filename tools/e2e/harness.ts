@@ -40,12 +40,6 @@ export interface SuiteOptions {
   config?: (suite: E2eSuite) => Json;
   /** plugins.entries.inferrs.config every test starts from; default: none. */
   pluginConfig?: (suite: E2eSuite) => Json;
-  /**
-   * Install the plugin into this file's host instead of copying the template. For gateway files:
-   * a gateway on a copied state dir failed to start twice under load ("state lease heartbeat did
-   * not become ready") and it is not yet known whether the copy or the load caused it.
-   */
-  ownInstall?: boolean;
   /** The provider the runners and the request-log window use unless told otherwise; default inferrs. */
   backend?: Backend;
 }
@@ -249,7 +243,7 @@ export class E2eSuite {
   }
 
   async setUp(): Promise<void> {
-    this.host = await OpenClawHost.create({ template: this.options.ownInstall ? undefined : hostTemplate() });
+    this.host = await OpenClawHost.create({ template: hostTemplate() });
     this.port = await freePort();
     this.llmmanPort = await freePort();
     if (this.options.pluginConfig) this.host.setPluginConfig(this.options.pluginConfig(this));

@@ -55,7 +55,7 @@ export class Supervisor {
     // Hot paths, no round trip: our own live server for this model, or a server the user runs,
     // seen serving this model a moment ago.
     const slot = this.servingSlot(model, embedding, config);
-    if (slot?.state === "ready") return Promise.resolve(this.lease(slot));
+    if (slot?.state === "ready") return Promise.resolve(this.lease(slot, config));
     const seen = this.foreignSeen;
     if (!embedding && seen && seen.origin === config.origin && sameModel(seen.model, model) && Date.now() < seen.until) {
       return Promise.resolve(foreignLease(config));
@@ -124,7 +124,7 @@ export class Supervisor {
       if (slot) {
         if (slot.state === "ready") {
           this.queue.splice(this.queue.indexOf(group), 1);
-          for (const waiter of group.waiters) waiter.resolve(this.lease(slot));
+          for (const waiter of group.waiters) waiter.resolve(this.lease(slot, waiter.config));
         }
         continue; // starting: its readiness schedules again
       }
@@ -149,7 +149,9 @@ export class Supervisor {
     if (slot.leases === 0 && slot.state === "ready") void this.retire(slot);
   }
 
-  private lease(slot: Slot): Lease {
+  /** `config` is the request's: an idle bound edited in a running gateway applies to a server already running. */
+  private lease(slot: Slot, config: ResolvedConfig): Lease {
+    slot.settings = { ...slot.settings, idleStopMs: modelSettings(config, slot.model).idleStopMs };
     slot.leases++;
     slot.lastUsed = Date.now();
     clearTimeout(slot.idleTimer);

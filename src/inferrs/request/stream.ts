@@ -23,6 +23,7 @@ export type RequestDeps = {
 export function createStreamWrapper(deps: RequestDeps): WrapStreamFn {
   return createBackendStreamWrapper<ResolvedConfig>({
     providerId: PROVIDER_ID,
+    pool: deps.supervisor,
     loadConfig: deps.loadConfig,
     defaultStreamFn: deps.defaultStreamFn,
     emitStatus: deps.emitStatus as ((runId: string, status: object) => void) | undefined,

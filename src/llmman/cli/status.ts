@@ -10,7 +10,7 @@ import type { LlmmanDaemons } from "../daemon/supervisor.ts";
 import { listModels, runningModels, type RunningModel } from "../discovery/daemon.ts";
 import { apiTarget } from "../discovery/facts.ts";
 import { listStoredModels, storeDir } from "../discovery/store.ts";
-import { serverText } from "../../server-text.ts";
+import { serverText } from "../../cli/printable.ts";
 import { formatDuration, labelled, table } from "../../cli/table.ts";
 
 export type LlmmanStatus = {

@@ -15,6 +15,8 @@ export type Daemon = {
   leases: number;
   lastUsed: number;
   idleTimer: NodeJS.Timeout | undefined;
+  /** service.idleStopMs of the latest lease's config. */
+  idleStopMs: number;
   /** Aborts the readiness wait (stop during a start). */
   abort: AbortController;
   /** Set once a stop began; settles when the process is gone. */
@@ -47,6 +49,7 @@ export function newDaemon(address: DaemonAddress, config: DaemonConfig, command:
     leases: 0,
     lastUsed: Date.now(),
     idleTimer: undefined,
+    idleStopMs: config.service.idleStopMs,
     abort: new AbortController(),
     stopped: undefined,
   };

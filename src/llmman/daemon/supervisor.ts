@@ -51,7 +51,7 @@ export class LlmmanDaemons {
     const key = address.baseUrl;
     // Hot paths, no round trip: our own ready daemon, or one someone else runs, seen a moment ago.
     const own = this.daemons.get(key);
-    if (own?.state === "ready" && own.proc?.running) return this.lease(own);
+    if (own?.state === "ready" && own.proc?.running) return this.lease(own, config);
     if ((this.foreignUntil.get(key) ?? 0) > Date.now()) return foreignLease(address);
     let start = this.starts.get(key);
     if (!start) {
@@ -63,7 +63,7 @@ export class LlmmanDaemons {
     if (onProgress) start.listeners.add(onProgress);
     try {
       const daemon = await untilAborted(start.result, signal);
-      return daemon ? this.lease(daemon) : foreignLease(address);
+      return daemon ? this.lease(daemon, config) : foreignLease(address);
     } finally {
       if (onProgress) start.listeners.delete(onProgress);
     }
@@ -186,7 +186,9 @@ export class LlmmanDaemons {
     }
   }
 
-  private lease(daemon: Daemon): DaemonLease {
+  /** `config` is the request's: an idle bound edited in a running gateway applies to a daemon already running. */
+  private lease(daemon: Daemon, config: DaemonConfig): DaemonLease {
+    daemon.idleStopMs = config.service.idleStopMs;
     daemon.leases++;
     daemon.lastUsed = Date.now();
     clearTimeout(daemon.idleTimer);
@@ -213,7 +215,7 @@ export class LlmmanDaemons {
 
   /** No lease left: the idle timer starts (idleStopMs 0 = until OpenClaw exits). */
   private onIdle(daemon: Daemon): void {
-    const { idleStopMs } = daemon.config.service;
+    const { idleStopMs } = daemon;
     if (idleStopMs <= 0 || daemon.state !== "ready" || daemon.leases > 0) return;
     clearTimeout(daemon.idleTimer);
     daemon.idleTimer = setTimeout(() => {

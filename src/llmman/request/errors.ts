@@ -1,6 +1,6 @@
 // llmman's `{"error": …}` answers, as the host's transport reports them (`500 "model not found: …"`),
 // turned into messages that name the fix. Server text is escaped.
-import { serverText } from "../../server-text.ts";
+import { serverText } from "../../cli/printable.ts";
 
 /** llmman's 503s (v0.1.334): every slot busy, or its queue full. */
 const BUSY = /every loaded model is busy|maximum pending requests exceeded|server busy/i;

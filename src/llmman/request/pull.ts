@@ -2,7 +2,7 @@
 // pull of a chat request is silent and has no timeout (§1.4, §8). POST /api/pull streams NDJSON
 // lines every ~200 ms (always HTTP 200; a failure comes in-band as `{"error": …}`).
 import { bearerHeaders } from "../../http.ts";
-import { serverText } from "../../server-text.ts";
+import { serverText } from "../../cli/printable.ts";
 import { errorText, networkReason, parseJson } from "../api.ts";
 import { MAX_ERROR_BODY_BYTES, STATUS_INTERVAL_MS } from "../defaults.ts";
 import { megabytes, seconds, type StatusSink } from "./progress.ts";

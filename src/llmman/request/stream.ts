@@ -33,6 +33,7 @@ const HOST_MANAGED = { baseUrl: "", ownedByUs: false, onLog: () => () => undefin
 export function createLlmmanStreamWrapper(deps: LlmmanRequestDeps): WrapStreamFn {
   return createBackendStreamWrapper<LlmmanRequestConfig>({
     providerId: LLMMAN_PROVIDER_ID,
+    pool: deps.daemons,
     loadConfig: deps.loadConfig,
     defaultStreamFn: deps.defaultStreamFn,
     emitStatus: deps.emitStatus,

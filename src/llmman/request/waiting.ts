@@ -4,7 +4,7 @@ import { parseLogLine } from "../daemon/log-lines.ts";
 import type { DaemonLease } from "../daemon/supervisor.ts";
 import { STATUS_INTERVAL_MS } from "../defaults.ts";
 import { seconds, type StatusSink } from "./progress.ts";
-import { serverText } from "../../server-text.ts";
+import { serverText } from "../../cli/printable.ts";
 
 type Waiting = {
   model: string;
