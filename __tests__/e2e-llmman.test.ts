@@ -1,13 +1,16 @@
 // The packed plugin's llmman provider in the real OpenClaw CLI, against the llmman emulator
 // (tools/bin/llmman), with no key anywhere and only plugin config (no provider block): the daemon
 // started on demand, a missing model pulled with progress, loading lines, thinking off on the wire,
-// discovery through a gateway, and OpenClaw's hand-written llmman block beside the plugin.
+// gateway turns alternating two models through one daemon, discovery through that gateway, and
+// OpenClaw's hand-written llmman block beside the plugin.
 import { alive } from "../tools/openclaw-host.ts";
 import { llmmanBin } from "../tools/emulator/llmman/harness.ts";
 import { type PluginConfigOptions, useE2eSuite } from "../tools/e2e/harness.ts";
 
 const QWEN = "qwen3.5:0.8b";
 const QWEN_REF = `docker.io/ai/${QWEN}`;
+const GEMMA = "gemma4:e2b";
+const GEMMA_REF = `docker.io/ai/${GEMMA}`;
 
 const e2e = useE2eSuite({ backend: "llmman" });
 
@@ -54,26 +57,35 @@ test("agent --local with no key: --thinking off sends chat_template_kwargs.enabl
   for (const start of e2e.starts()) expect(alive(start.pid!)).toBe(false);
 });
 
-test("through a gateway, models list --provider llmman against a daemon the user runs lists the stored chat models with their real context windows and no embedding model, and leaves the daemon running", async () => {
-  const user = await e2e.startLlmmanEmulator({ env: { LLMMAN_CONTEXT_LENGTH: "32768" }, args: [QWEN_REF] });
-  await user.waitForLog(/ready on port/);
-  useLlmman({ baseUrl: `${user.baseUrl}/v1`, env: { LLMMAN_CONTEXT_LENGTH: "65536" } });
+test("through a gateway: turns alternating two llmman models run through one daemon the plugin started; models list --provider llmman then shows the stored chat models with /api/show contexts capped by LLMMAN_CONTEXT_LENGTH, loaded ones' from /api/ps, and no embedding model", async () => {
+  e2e.llmmanStore("default");
+  useLlmman({ env: { LLMMAN_CONTEXT_LENGTH: "65536" } });
   // As onboarding writes it (the canonical ref): OpenClaw lists a default model it does not find in
   // the catalog as a row of its own, and a short ref is not the catalog's key.
   e2e.updateConfig({ agents: { defaults: { model: { primary: `llmman/${QWEN_REF}` } } } });
   await e2e.startGateway();
+  for (const model of [QWEN, GEMMA, QWEN]) {
+    const run = await e2e.inferRun(model, { gateway: true });
+    expect(run.code).toBe(0);
+    expect(json(run.stdout)).toMatchObject({ ok: true, provider: "llmman", outputs: [{ text: "2 + 2 = 4." }] });
+  }
+  // Each turn reached the daemon for its own model (short or canonical, both are the one model).
+  expect(e2e.posts().map((chat) => chat.body!.model)).toEqual([QWEN, GEMMA, QWEN].map((model) => expect.stringContaining(model)));
+  const starts = e2e.starts();
+  expect(starts).toHaveLength(1); // one daemon for both models
+
   const list = await e2e.modelsList();
   expect(list.code).toBe(0);
   expect(list.stderr).not.toContain("Gateway is not running");
   const models = json(list.stdout).models as Array<{ key: string; contextWindow: number }>;
   // OpenClaw sorts the list by key.
   expect(models.map((model) => [model.key, model.contextWindow])).toEqual([
-    ["llmman/docker.io/ai/gemma4:e2b", 65536], // trained 131072, capped by LLMMAN_CONTEXT_LENGTH
-    [`llmman/${QWEN_REF}`, 32768], // loaded: its live /api/ps context
-    ["llmman/hf.co/unsloth/Qwen3.5-0.8B-GGUF:latest", 65536],
+    [`llmman/${GEMMA_REF}`, 65536], // loaded: its /api/ps context (trained 131072)
+    [`llmman/${QWEN_REF}`, 65536], // loaded: its /api/ps context
+    ["llmman/hf.co/unsloth/Qwen3.5-0.8B-GGUF:latest", 65536], // unloaded: trained 262144, capped by LLMMAN_CONTEXT_LENGTH
   ]);
-  expect(user.proc.exitCode).toBeNull(); // the user's daemon is used as it is
-  expect(e2e.starts()).toEqual([]);
+  expect(e2e.starts()).toHaveLength(1);
+  expect(alive(starts[0]!.pid!)).toBe(true); // the gateway keeps its daemon until it stops
 });
 
 test("OpenClaw's hand-written llmman block (with localService) keeps working beside the plugin: one daemon, one entry per model", async () => {

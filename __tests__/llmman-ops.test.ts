@@ -54,10 +54,10 @@ const transport = (async (model, context, options) => {
     headers: { "content-type": "application/json", authorization: `Bearer ${options?.apiKey}` },
     body: JSON.stringify(payload),
   });
-  const body = (await res.json()) as { choices?: Array<{ message?: { content?: string } }>; error?: { message?: string } };
+  const body = (await res.json()) as { choices?: Array<{ message?: { content?: string } }>; error?: string | { message?: string } };
   const channel = new EventChannel();
   const content = body.choices?.[0]?.message?.content;
-  if (content === undefined) channel.push({ type: "error", error: { errorMessage: `${res.status} ${body.error?.message}`, content: [] } } as never);
+  if (content === undefined) channel.push({ type: "error", error: { errorMessage: `${res.status} ${typeof body.error === "string" ? JSON.stringify(body.error) : body.error?.message}`, content: [] } } as never);
   else {
     channel.push({ type: "text_delta", delta: content } as never);
     channel.push({ type: "done", reason: "stop", message: { role: "assistant", content: [{ type: "text", text: content }], stopReason: "stop" } } as never);
@@ -66,13 +66,13 @@ const transport = (async (model, context, options) => {
   return channel;
 }) as StreamFn;
 
-/** One request through the plugin's request path. */
-async function ask(config: ResolvedLlmmanConfig, id: string): Promise<string> {
+/** One request through the plugin's request path (its status lines to `log`). */
+async function ask(config: ResolvedLlmmanConfig, id: string, log: string[] = []): Promise<string> {
   const wrap = createLlmmanStreamWrapper({
     daemons: new LlmmanDaemons({ env, stateDir }),
     loadConfig: async () => ({ ...config, hostManaged: false }),
     defaultStreamFn: async () => transport,
-    logger: { info: () => undefined },
+    logger: { info: (line) => log.push(line) },
     env,
   });
   const model = llmmanRuntimeModel(id, await lookUpFacts(config, env, id), config);
@@ -153,6 +153,28 @@ describe("openclaw llmman stop", () => {
     expect((await collectLlmmanStatus(configFor(emu.baseUrl), env, stateDir)).loaded).toEqual([]);
     expect(await unloadModel(configFor(emu.baseUrl), env, "qwen3.5:0.8b")).toMatchObject({ unloaded: false, message: expect.stringMatching(/is not loaded/) });
     expect(await unloadModel(configFor("http://127.0.0.1:9"), env, "qwen3.5:0.8b")).toMatchObject({ unloaded: false, message: "llmman is not running at http://127.0.0.1:9: nothing to stop." });
+  });
+});
+
+describe("every loaded model busy", () => {
+  test("llmman's 503 is sent again with backoff, saying it waits for a free slot, until the busy model is done; then it answers", async () => {
+    const emu = await emulator({ env: { LLMMAN_MAX_LOADED_MODELS: "1", LLMMAN_EMU_TOKEN_DELAY_MS: "150" } });
+    // gemma holds the only slot while it streams its answer.
+    const busy = await fetch(`${emu.baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gemma4:e2b", stream: true, messages: [{ role: "user", content: "What is 2 + 2?" }] }),
+    });
+    const reader = busy.body!.getReader();
+    await reader.read(); // its first chunk: loaded and in flight
+    const drained = (async () => {
+      while (!(await reader.read()).done);
+    })();
+    const log: string[] = [];
+    expect(await ask(configFor(emu.baseUrl), "qwen3.5:0.8b", log)).toBe("2 + 2 = 4.");
+    await drained;
+    expect(log.some((line) => /every loaded model is busy; waiting for a free slot for qwen3\.5:0\.8b \(attempt 1,/.test(line))).toBe(true);
+    expect(requests(emu, "/v1/chat/completions").filter((entry) => entry.body?.model === "qwen3.5:0.8b").length).toBeGreaterThan(1);
   });
 });
 

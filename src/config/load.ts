@@ -16,7 +16,29 @@ function loadConfigModule(): Promise<ConfigModule> {
 
 /** Validates and resolves the plugin config (throws ConfigError), loading the validator first. */
 export async function resolveConfigLazily(raw: unknown): Promise<ResolvedConfig> {
-  return (await loadConfigModule()).resolveConfig(raw);
+  return resolveKnown(await loadConfigModule(), raw);
+}
+
+/**
+ * Every request reads the live host config; the same plugin config is validated once. Keyed by its
+ * JSON (a config file's values are JSON); a few keys, as the backends may see differing spellings.
+ */
+const resolved = new Map<string, ResolvedConfig>();
+const MAX_REMEMBERED = 8;
+
+function resolveKnown(module: ConfigModule, raw: unknown): ResolvedConfig {
+  let key: string;
+  try {
+    key = JSON.stringify(raw ?? null);
+  } catch {
+    return module.resolveConfig(raw); // not JSON (a cycle): the schema check says what is wrong
+  }
+  const known = resolved.get(key);
+  if (known) return known;
+  const config = module.resolveConfig(raw);
+  if (resolved.size >= MAX_REMEMBERED) resolved.delete(resolved.keys().next().value!);
+  resolved.set(key, config);
+  return config;
 }
 
 /**
@@ -28,7 +50,7 @@ export function resolveConfigIfLoaded(raw: unknown): ResolvedConfig | undefined 
     void loadConfigModule();
     return undefined;
   }
-  return loaded.resolveConfig(raw);
+  return resolveKnown(loaded, raw);
 }
 
 /** Hooks get the live host config: read the plugin's entry from it so edits apply without a restart. */

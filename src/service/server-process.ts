@@ -6,6 +6,11 @@ import { OutputTail } from "./output-tail.ts";
 export type ExitInfo = { code: number | undefined; signal: string | undefined };
 
 export const STOP_GRACE_MS = 3000;
+
+/** How a process ended, for a message. */
+export function describeExit(exit: ExitInfo): string {
+  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code ?? "unknown"}`;
+}
 /** How long stop() waits for the exit after SIGKILL before it gives up waiting. */
 const KILL_WAIT_MS = 2000;
 

@@ -5,7 +5,7 @@ import { configSecrets } from "../../secrets.ts";
 import { lookUpCommand } from "../../service/command.ts";
 import { recordPath, startedBy } from "../../service/pid-record.ts";
 import { serverAddress } from "../../service/server-address.ts";
-import { ServerProcess } from "../../service/server-process.ts";
+import { describeExit, ServerProcess } from "../../service/server-process.ts";
 import * as errors from "../server/errors.ts";
 import { watchLoad, type LoadProgress } from "../server/load-progress.ts";
 import { probeServer, sameModel } from "../server/probe.ts";
@@ -108,8 +108,4 @@ export async function exitWithin(proc: ServerProcess | undefined, waitMs: number
 function loadFailure(proc: ServerProcess): string {
   const match = proc.output.find(/Model load failed: .*/);
   return match ? match[0] : "Model load failed (see the output below)";
-}
-
-function describeExit(exit: { code: number | undefined; signal: string | undefined }): string {
-  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code ?? "unknown"}`;
 }

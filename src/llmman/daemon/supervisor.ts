@@ -3,64 +3,27 @@
 // at gateway stop or at exit. A daemon someone else runs is used as it is, never stopped.
 import { configSecrets } from "../../secrets.ts";
 import { commandProblem, lookUpCommand } from "../../service/command.ts";
-import { isAlive, listRecords, processStartTime, reapOrphan, removeRecord, writeRecord } from "../../service/pid-record.ts";
-import { NotReadyError, pollUntilReady } from "../../service/poll.ts";
-import { ServerProcess, STOP_GRACE_MS } from "../../service/server-process.ts";
+import { processStartTime, removeRecord } from "../../service/pid-record.ts";
+import { NotReadyError } from "../../service/poll.ts";
+import { attachRegistration } from "../../service/registrations.ts";
+import { describeExit, ServerProcess, STOP_GRACE_MS } from "../../service/server-process.ts";
 import { daemonAddress, LLMMAN_CONFIG_PATH, type DaemonAddress, type DaemonConfig } from "./config.ts";
 import * as errors from "./errors.ts";
-import type { DaemonPhase, DaemonProgress } from "./log-lines.ts";
+import { foreignLease, untilAborted, type AcquireOptions, type DaemonLease } from "./lease.ts";
+import type { DaemonProgress } from "./log-lines.ts";
 import { daemonOwner, daemonRecordFile } from "./owner.ts";
+import { killAtExit, reapOrphanDaemons, writeDaemonRecord } from "./records.ts";
 import { watchStart } from "./start-progress.ts";
-import { probeVersion, type VersionAnswer } from "./version.ts";
-import { attachRegistration } from "../../service/registrations.ts";
+import { daemonStatuses, newDaemon, type Daemon, type DaemonStatus } from "./state.ts";
+import { probeVersion, waitForVersion, type VersionAnswer } from "./version.ts";
 
-export type DaemonLease = {
-  /** The daemon's `/v1` base URL. */
-  baseUrl: string;
-  ownedByUs: boolean;
-  /** llmman's log lines (secrets masked) while we own it; a no-op for a daemon we did not start. */
-  onLog(listener: (line: string) => void): () => void;
-  release(): void;
-};
-
-export type AcquireOptions = { onProgress?(progress: DaemonProgress): void; signal?: AbortSignal };
-
-export type DaemonStatus = {
-  baseUrl: string;
-  pid: number;
-  state: "starting" | "ready";
-  phase: DaemonPhase;
-  inflight: number;
-  idleMs: number | null;
-  uptimeMs: number;
-  command: string;
-  args: string[];
-};
+export type { AcquireOptions, DaemonLease } from "./lease.ts";
+export type { DaemonStatus } from "./state.ts";
 
 type Logger = { info(message: string): void; warn(message: string): void };
 
 /** How long a daemon someone else runs is trusted to keep answering without a new probe. */
 const FOREIGN_RECHECK_MS = 2000;
-
-type Daemon = {
-  address: DaemonAddress;
-  config: DaemonConfig;
-  state: "starting" | "ready" | "stopping";
-  phase: DaemonPhase;
-  proc: ServerProcess | undefined;
-  command: string;
-  args: string[];
-  recordFile: string;
-  leases: number;
-  lastUsed: number;
-  idleTimer: NodeJS.Timeout | undefined;
-  /** service.idleStopMs of the latest lease's config. */
-  idleStopMs: number;
-  /** Aborts the readiness wait (stop during a start). */
-  abort: AbortController;
-  /** Set once a stop began; settles when the process is gone. */
-  stopped: Promise<void> | undefined;
-};
 
 /** One decision per base URL in progress: concurrent first requests share it (one spawn). */
 type Start = { listeners: Set<(progress: DaemonProgress) => void>; result: Promise<Daemon | undefined> };
@@ -107,21 +70,7 @@ export class LlmmanDaemons {
   }
 
   status(): { daemons: DaemonStatus[]; spawns: number } {
-    const now = Date.now();
-    const daemons = [...this.daemons.values()]
-      .filter((d) => d.proc?.running && d.state !== "stopping")
-      .map((d) => ({
-        baseUrl: d.address.baseUrl,
-        pid: d.proc!.pid,
-        state: d.state as DaemonStatus["state"],
-        phase: d.phase,
-        inflight: d.leases,
-        idleMs: d.leases === 0 && d.state === "ready" ? now - d.lastUsed : null,
-        uptimeMs: now - d.proc!.startedAt,
-        command: d.command,
-        args: d.args,
-      }));
-    return { daemons, spawns: this.spawns };
+    return { daemons: daemonStatuses(this.daemons.values()), spawns: this.spawns };
   }
 
   /** A registration of the plugin uses the daemons; the last one to leave stops them. */
@@ -167,7 +116,7 @@ export class LlmmanDaemons {
       const why = commandProblem(config.service.command, lookup.problem, { key, product: "llmman" });
       throw errors.notRunning(address, describe(answer), why);
     }
-    await this.reapOrphans();
+    await reapOrphanDaemons(this.stateDir);
     return this.spawn(address, config, lookup.path, start);
   }
 
@@ -182,29 +131,14 @@ export class LlmmanDaemons {
     const pin = { LLMMAN_HOST: address.bind };
     const env = { ...this.env, ...config.service.env, ...pin } as Record<string, string>;
     const secrets = configSecrets({ apiKey: config.apiKey, service: config.service, models: {} });
-    const daemon: Daemon = {
-      address,
-      config,
-      state: "starting",
-      phase: "starting",
-      proc: undefined,
-      command,
-      args,
-      recordFile: daemonRecordFile(this.stateDir, address),
-      leases: 0,
-      lastUsed: Date.now(),
-      idleTimer: undefined,
-      idleStopMs: config.service.idleStopMs,
-      abort: new AbortController(),
-      stopped: undefined,
-    };
+    const daemon = newDaemon(address, config, command, args, daemonRecordFile(this.stateDir, address));
     this.daemons.set(address.baseUrl, daemon);
     const proc = await ServerProcess.spawn(command, args, env, secrets);
     daemon.proc = proc;
     this.spawns++;
     if (proc.pid > 0) {
       // At once: a kill of OpenClaw right after the spawn must leave a record.
-      this.writeDaemonRecord(daemon, pin, processStartTime(proc.pid));
+      writeDaemonRecord(daemon, pin, processStartTime(proc.pid));
       this.installExitHook();
     }
     void proc.exited.then((exit) => {
@@ -236,7 +170,7 @@ export class LlmmanDaemons {
     daemon.state = "ready";
     daemon.phase = "ready";
     endProgress("ready");
-    this.writeDaemonRecord(daemon, pin, processStartTime(proc.pid));
+    writeDaemonRecord(daemon, pin, processStartTime(proc.pid));
     this.onIdle(daemon); // no lease may follow (every waiter aborted)
     return daemon;
   }
@@ -314,86 +248,15 @@ export class LlmmanDaemons {
     return daemon.stopped;
   }
 
-  /** Stops daemons a killed OpenClaw left behind (record, owner gone, process provably the recorded one). */
-  private async reapOrphans(): Promise<void> {
-    const reaped = listRecords(this.stateDir, "llmman").filter(({ file }) => reapOrphan(file));
-    // The port is free once the reaped process is gone: wait for that (SIGKILL was sent).
-    const deadline = Date.now() + STOP_GRACE_MS;
-    while (reaped.some(({ record }) => isAlive(record.pid)) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  private writeDaemonRecord(daemon: Daemon, env: Record<string, string>, processStart: string | undefined): void {
-    const proc = daemon.proc!;
-    if (daemon.state === "stopping" || !proc.running) return;
-    try {
-      writeRecord(daemon.recordFile, {
-        pid: proc.pid,
-        ownerPid: process.pid,
-        command: daemon.command,
-        args: daemon.args,
-        env,
-        port: daemon.address.port,
-        model: "",
-        startedAt: proc.startedAt,
-        processStart,
-        state: daemon.state === "ready" ? "ready" : "loading",
-      });
-    } catch {
-      // Unwritable state dir: only the reaping after a killed OpenClaw is lost.
-    }
-  }
-
   private installExitHook(): void {
     if (this.exitHook) return;
     this.exitHook = true;
-    // A one-shot CLI run ends with process exit: nothing can be awaited there.
-    process.once("exit", () => {
-      for (const daemon of this.daemons.values()) {
-        if (!daemon.proc) continue;
-        daemon.proc.killNow();
-        removeRecord(daemon.recordFile, daemon.proc.pid);
-      }
-    });
+    killAtExit(() => this.daemons.values());
   }
-}
-
-function waitForVersion(
-  address: DaemonAddress,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<Extract<VersionAnswer, { kind: "up" }>> {
-  return pollUntilReady(
-    async () => {
-      const answer = await probeVersion(address.origin, Math.min(1000, timeoutMs));
-      return answer.kind === "up" ? answer : undefined;
-    },
-    { timeoutMs, signal, notReady: `llmman at ${address.origin} does not answer yet` },
-  );
-}
-
-function foreignLease(address: DaemonAddress): DaemonLease {
-  return { baseUrl: address.baseUrl, ownedByUs: false, onLog: () => () => undefined, release: () => undefined };
 }
 
 function describe(answer: VersionAnswer): string {
   return answer.kind === "down" ? answer.reason : "answering";
-}
-
-function describeExit(exit: { code: number | undefined; signal: string | undefined }): string {
-  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code ?? "unknown"}`;
-}
-
-/** The promise, or the signal's reason once it aborts (the start goes on for the others). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 const DAEMONS_KEY = Symbol.for("openclaw-inferrs.llmman-daemons");

@@ -1,6 +1,8 @@
 // `GET /api/version`: llmman's readiness probe and identity (../shared/llmman-api.md §3; no /health
 // exists). `{"exe":<path|null>,"pid":<n>,"version":"…"}` in 485d055 and v0.1.334 alike.
 import { networkReason, readCapped } from "../../http.ts";
+import { pollUntilReady } from "../../service/poll.ts";
+import type { DaemonAddress } from "./config.ts";
 
 export type VersionAnswer =
   | { kind: "up"; pid: number | undefined; exe: string | undefined; version: string | undefined }
@@ -42,4 +44,19 @@ export async function probeVersion(origin: string, timeoutMs = PROBE_TIMEOUT_MS)
     exe: typeof body.exe === "string" ? body.exe : undefined,
     version: typeof body.version === "string" ? body.version.slice(0, 200) : undefined,
   };
+}
+
+/** Polls /api/version until llmman answers as itself (NotReadyError after timeoutMs). */
+export function waitForVersion(
+  address: DaemonAddress,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Extract<VersionAnswer, { kind: "up" }>> {
+  return pollUntilReady(
+    async () => {
+      const answer = await probeVersion(address.origin, Math.min(1000, timeoutMs));
+      return answer.kind === "up" ? answer : undefined;
+    },
+    { timeoutMs, signal, notReady: `llmman at ${address.origin} does not answer yet` },
+  );
 }

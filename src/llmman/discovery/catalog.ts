@@ -4,11 +4,12 @@
 import { LlmmanApiError } from "../api.ts";
 import { LLMMAN_CONFIG_PATH } from "../../config/config-error.ts";
 import type { ResolvedLlmmanConfig } from "../config.ts";
-import { SHOW_CONCURRENCY } from "../defaults.ts";
 import { parseModelRef, storedRefOf } from "../model-id.ts";
-import { listModels, runningContexts, showModel, type ShownModel } from "./daemon.ts";
+import { listModels, runningContexts, type ShownModel } from "./daemon.ts";
+import { userRunsDaemon } from "./ceiling.ts";
 import { apiTarget, rememberFacts } from "./facts.ts";
 import { llmmanModelEntry, type LlmmanModelEntry, type ModelFacts } from "./model-entry.ts";
+import { shownModels, storedDigests } from "./shown.ts";
 import { listStoredModels, storeDir } from "./store.ts";
 import { rememberListing } from "../request/stored.ts";
 
@@ -37,18 +38,23 @@ export async function discoverLlmmanModels(config: ResolvedLlmmanConfig, env: No
   let ids: string[];
   let reachable = false;
   try {
-    const [listed, running] = await Promise.all([listModels(target, options.signal), runningContexts(target, options.signal)]);
+    const [listed, running, userDaemon, digests] = await Promise.all([
+      listModels(target, options.signal),
+      runningContexts(target, options.signal),
+      userRunsDaemon(config, env),
+      storedDigests(target, options.signal),
+    ]);
     reachable = true;
     rememberListing(config.origin, listed.models);
     warnings.push(...listed.warnings);
-    const shown = await mapLimit(listed.models, SHOW_CONCURRENCY, (model) => showModel(target, model.id, options.signal).catch(() => undefined));
+    const shown = await shownModels(target, listed.models.map((model) => model.id), digests, options.signal);
     ids = [];
     listed.models.forEach((model, i) => {
       const show = shown[i];
       // An embedding-only model (capabilities without "completion") is no chat model.
       if (show?.capabilities && !show.capabilities.includes("completion")) return;
       const live = running.get(model.id) ?? undefined;
-      const known = factsOf(show, live);
+      const known = factsOf(show, live, userDaemon);
       facts.set(model.id, known);
       rememberFacts(config.origin, model.id, known);
       ids.push(model.id);
@@ -56,8 +62,9 @@ export async function discoverLlmmanModels(config: ResolvedLlmmanConfig, env: No
   } catch (error) {
     if (!(error instanceof LlmmanApiError)) throw error;
     const dir = storeDir(config, env);
-    const stored = startable(config) ? listStoredModels(dir) : [];
-    for (const model of stored) facts.set(model.id, { vision: model.vision });
+    const stored = startable(config) ? listStoredModels(dir).filter((model) => !model.embedding) : [];
+    // The daemon the plugin starts for them gets its LLMMAN_CONTEXT_LENGTH.
+    for (const model of stored) facts.set(model.id, { vision: model.vision, trainedContext: model.trainedContext, userDaemon: false });
     ids = stored.map((model) => model.id);
     // Someone who does not use llmman (no llmman section, no store) hears nothing of it.
     if (error.kind !== "unreachable" || options.configured || stored.length) warnings.push(`${error.message}. ${offlineHint(config, stored.length, dir)}`);
@@ -71,12 +78,13 @@ export async function discoverLlmmanModels(config: ResolvedLlmmanConfig, env: No
   return { models: entries, warnings, reachable };
 }
 
-function factsOf(show: ShownModel | undefined, liveContext: number | undefined): ModelFacts {
+function factsOf(show: ShownModel | undefined, liveContext: number | undefined, userDaemon: boolean): ModelFacts {
   return {
     vision: show?.capabilities?.includes("vision") === true,
     thinking: show?.thinking === true,
     trainedContext: show?.trainedContext,
     liveContext,
+    userDaemon,
   };
 }
 
@@ -85,17 +93,4 @@ function offlineHint(config: ResolvedLlmmanConfig, stored: number, dir: string):
     return `Start \`llmman serve\` there (with LLMMAN_HOST=${config.host}:${config.port}), or point ${LLMMAN_CONFIG_PATH}.baseUrl at a running daemon.`;
   }
   return `Listing the ${stored} models in llmman's store (${dir}); select one and OpenClaw starts \`llmman serve\` for it.`;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await run(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

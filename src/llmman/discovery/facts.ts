@@ -4,6 +4,7 @@
 import type { ResolvedLlmmanConfig } from "../config.ts";
 import { LlmmanApiError, type ApiTarget } from "../api.ts";
 import { parseModelRef, storedRefOf } from "../model-id.ts";
+import { userRunsDaemon } from "./ceiling.ts";
 import { runningContexts, showModel } from "./daemon.ts";
 import type { ModelFacts } from "./model-entry.ts";
 import { listStoredModels, storeDir } from "./store.ts";
@@ -41,19 +42,26 @@ export async function lookUpFacts(config: ResolvedLlmmanConfig, env: NodeJS.Proc
   if (ref === undefined) return undefined;
   const target = apiTarget(config, env);
   try {
-    const [shown, running] = await Promise.all([showModel(target, ref, signal).catch(notFound), runningContexts(target, signal)]);
+    const [shown, running, userDaemon] = await Promise.all([
+      showModel(target, ref, signal).catch(notFound),
+      runningContexts(target, signal),
+      userRunsDaemon(config, env),
+    ]);
     const facts: ModelFacts = {
       vision: shown?.capabilities?.includes("vision"),
       thinking: shown?.thinking,
       trainedContext: shown?.trainedContext,
       liveContext: running.get(ref) ?? undefined,
+      userDaemon,
     };
     rememberFacts(config.origin, ref, facts);
     return facts;
   } catch (error) {
     if (!(error instanceof LlmmanApiError)) throw error;
-    const stored = listStoredModels(storeDir(config, env)).find((model) => model.id === ref);
-    return stored ? { ...known.get(keyOf(config.origin, ref)), vision: stored.vision, liveContext: undefined } : known.get(keyOf(config.origin, ref));
+    const stored = listStoredModels(storeDir(config, env)).find((model) => model.id === ref && !model.embedding);
+    // Down: the daemon the plugin starts for it gets the plugin's LLMMAN_CONTEXT_LENGTH.
+    const earlier = known.get(keyOf(config.origin, ref));
+    return stored ? { ...earlier, vision: stored.vision, trainedContext: stored.trainedContext ?? earlier?.trainedContext, liveContext: undefined, userDaemon: false } : earlier;
   }
 }
 

@@ -19,6 +19,8 @@ export type ModelFacts = {
   trainedContext?: number;
   /** `/api/ps` `context_length` while it is loaded. */
   liveContext?: number;
+  /** Told by a daemon the user runs: the plugin's LLMMAN_CONTEXT_LENGTH does not reach it. */
+  userDaemon?: boolean;
 };
 
 export type LlmmanCompat = typeof LLMMAN_COMPAT & { supportsTools: boolean; thinkingFormat?: "qwen-chat-template" };
@@ -41,13 +43,15 @@ export type LlmmanRuntimeModel = LlmmanModelEntry & { provider: typeof LLMMAN_PR
 
 /**
  * The context llmman will really give the model: the live one while loaded; else the trained one
- * capped by the daemon's ceiling (LLMMAN_CONTEXT_LENGTH / --ctx-size when set, else llmman's
- * 262144); else the ceiling when set, else LLMMAN_FALLBACK_CONTEXT.
+ * capped by the daemon's ceiling; else the ceiling when set, else LLMMAN_FALLBACK_CONTEXT. The
+ * ceiling is the plugin's LLMMAN_CONTEXT_LENGTH / --ctx-size for a daemon it starts (or will
+ * start), llmman's 262144 for one the user runs (its env is not the plugin's to know).
  */
 export function contextWindowOf(facts: ModelFacts | undefined, config: Pick<ResolvedLlmmanConfig, "contextLength">): number {
   if (facts?.liveContext) return facts.liveContext;
-  if (facts?.trainedContext) return Math.min(facts.trainedContext, config.contextLength ?? LLMMAN_DEFAULT_CONTEXT);
-  return config.contextLength ?? LLMMAN_FALLBACK_CONTEXT;
+  const ceiling = facts?.userDaemon ? undefined : config.contextLength;
+  if (facts?.trainedContext) return Math.min(facts.trainedContext, ceiling ?? LLMMAN_DEFAULT_CONTEXT);
+  return ceiling ?? LLMMAN_FALLBACK_CONTEXT;
 }
 
 /** The override for a model id in any spelling (short or fully qualified). */

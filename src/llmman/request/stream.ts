@@ -105,10 +105,25 @@ async function retryWhileBusy(attempt: () => Promise<Attempt>, model: string, si
     return result;
   };
   const started = Date.now();
+  // The common case (no 503) sends once and loads no retry machinery before the first token.
+  let firstBusy: BusyError | undefined;
+  try {
+    return await once();
+  } catch (error) {
+    if (!(error instanceof BusyError)) throw error;
+    firstBusy = error;
+  }
   let busy: string | undefined;
   const { default: pRetry } = await import("p-retry");
   try {
-    return await pRetry(once, {
+    // The first attempt already failed busy: p-retry sees that failure as its first, then backs off.
+    const again = async () => {
+      if (!firstBusy) return once();
+      const error = firstBusy;
+      firstBusy = undefined;
+      throw error;
+    };
+    return await pRetry(again, {
       retries: Number.POSITIVE_INFINITY,
       factor: 1.5,
       minTimeout: 500,

@@ -1,6 +1,6 @@
 // GGUF v3 headers (metadata key/values, no tensors): the emulator's model blobs are real GGUF
 // headers, so the daemon and llama-server stand-in read `<arch>.context_length` & co. like the real ones.
-import { openSync, readSync, closeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
 export type GgufValue = string | number | boolean | GgufValue[];
 export type GgufMetadata = Record<string, GgufValue>;
@@ -51,7 +51,8 @@ export function encodeGguf(meta: GgufMetadata): Buffer {
 export function readGguf(path: string): GgufMetadata {
   const fd = openSync(path, "r");
   try {
-    const head = Buffer.alloc(1 << 20);
+    // The emulator's blobs hold only the header: no need to zero a whole MiB per read.
+    const head = Buffer.allocUnsafe(Math.min(fstatSync(fd).size, 1 << 20));
     const n = readSync(fd, head, 0, head.length, 0);
     return decodeGguf(head.subarray(0, n));
   } finally {

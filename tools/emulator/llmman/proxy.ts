@@ -66,8 +66,9 @@ export function proxy(r: Req, o: ProxyOptions): Promise<"done" | "over-context">
           r.res.writeHead(status, ur.headers);
           r.res.write(raw);
         }
-        r.res.end();
+        // Logged before the body ends: a client that has read the whole answer finds it in the log.
         logResponse(r, status, type, raw);
+        r.res.end();
         resolve("done");
       });
       ur.on("error", () => {
