@@ -4,7 +4,8 @@
 import { join } from "node:path";
 import { seedLlmmanStore } from "../tools/emulator/llmman/store.ts";
 import { llmmanBin, startLlmmanEmulator, stopAllLlmmanEmulators, type LlmmanEmulator } from "../tools/emulator/llmman/harness.ts";
-import type { OpenClawConfig, ProviderAuthContext, ProviderAuthMethodNonInteractiveContext } from "../src/host-types.ts";
+import type { OpenClawConfig, ProviderAuthContext } from "../src/host-types.ts";
+import { nonInteractive as onboardingContext } from "./support/onboarding-context.ts";
 import { LlmmanDaemons } from "../src/llmman/daemon/supervisor.ts";
 import { createLlmmanAuthMethod } from "../src/llmman/onboarding/auth-method.ts";
 import { isAlive } from "../src/service/pid-record.ts";
@@ -23,21 +24,7 @@ function onboarding() {
   return { daemons, method: createLlmmanAuthMethod({ daemons, env: {}, checkTimeoutMs: 60_000 }) };
 }
 
-function nonInteractive(config: OpenClawConfig, opts: Record<string, unknown>) {
-  const said = { log: [] as string[], error: [] as string[], exit: [] as number[] };
-  const ctx = {
-    authChoice: "llmman",
-    config,
-    baseConfig: config,
-    opts,
-    runtime: {
-      log: (message: string) => said.log.push(message),
-      error: (message: string) => said.error.push(message),
-      exit: (code: number) => said.exit.push(code),
-    },
-  } as unknown as ProviderAuthMethodNonInteractiveContext;
-  return { ctx, said };
-}
+const nonInteractive = (config: OpenClawConfig, opts: Record<string, unknown>) => onboardingContext("llmman", config, opts);
 
 const withLlmman = (llmman: Record<string, unknown>, rest: Record<string, unknown> = {}) =>
   ({ plugins: { entries: { inferrs: { enabled: true, config: { ...rest, llmman } } } } }) as OpenClawConfig;

@@ -1,6 +1,7 @@
 // The onboarding auth method (`openclaw onboard --auth-choice inferrs`, `models auth login`) called
 // as the host calls it, against the emulator or nothing, with a throw-away Hugging Face cache.
-import type { OpenClawConfig, ProviderAuthContext, ProviderAuthMethodNonInteractiveContext } from "../src/host-types.ts";
+import type { OpenClawConfig, ProviderAuthContext } from "../src/host-types.ts";
+import { nonInteractive as onboardingContext } from "./support/onboarding-context.ts";
 import { createOnboardingAuthMethod } from "../src/inferrs/onboarding/auth-method.ts";
 import { createServer } from "node:http";
 import { once } from "node:events";
@@ -12,21 +13,7 @@ import { freePort, makeHfHome, makeTempDir, removeTempDirs, startEmulator, stopA
 afterEach(stopAllEmulators);
 afterAll(removeTempDirs);
 
-function nonInteractive(config: OpenClawConfig, opts: Record<string, unknown>) {
-  const said = { log: [] as string[], error: [] as string[], exit: [] as number[] };
-  const ctx = {
-    authChoice: "inferrs",
-    config,
-    baseConfig: config,
-    opts,
-    runtime: {
-      log: (message: string) => said.log.push(message),
-      error: (message: string) => said.error.push(message),
-      exit: (code: number) => said.exit.push(code),
-    },
-  } as unknown as ProviderAuthMethodNonInteractiveContext;
-  return { ctx, said };
-}
+const nonInteractive = (config: OpenClawConfig, opts: Record<string, unknown>) => onboardingContext("inferrs", config, opts);
 
 test("with inferrs down, the first cached model becomes the default; the plugin config and fallbacks are kept", async () => {
   const env = { HF_HOME: makeHfHome(["google/gemma-4-E2B-it", "Qwen/Qwen3-0.6B"]) };
