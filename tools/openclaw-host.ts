@@ -5,7 +5,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_pro
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { node24, openclawEntry, projectDir } from "../scripts/host.ts";
+import { node24, openclawCompileCache, openclawEntry, projectDir } from "../scripts/host.ts";
 import { seedHfCache } from "./emulator/hf-cache.ts";
 import { removeStateLocks } from "./openclaw-locks.ts";
 import { runInTerminal, type TerminalAnswer, type TerminalResult } from "./terminal.ts";
@@ -124,8 +124,11 @@ export class OpenClawHost {
     return {
       ...env,
       TMPDIR: tmp,
-      // ...but Node's compile cache, which OpenClaw puts in TMPDIR, stays warm across hosts.
-      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "node-compile-cache"),
+      // ...but Node's compile cache, which OpenClaw puts in TMPDIR, stays warm across hosts: the
+      // dir OpenClaw's launcher would pick, with the marker its respawn sets, so that it does not
+      // start itself again to switch dirs (a second Node start per CLI run).
+      NODE_COMPILE_CACHE: openclawCompileCache(process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "node-compile-cache")),
+      OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED: "1",
       OPENCLAW_STATE_DIR: this.stateDir,
       OPENCLAW_CONFIG_PATH: this.configPath,
       ...(this.ownHfCache ? { HF_HOME: this.hfHome } : {}),
