@@ -54,13 +54,6 @@ test("agent turns with no key start inferrs for the selected model, switch it fo
   expect(alive(starts[1]!.pid!)).toBe(true);
   for (const chat of e2e.posts()) expect(chat.headers).toMatchObject({ authorization: "Bearer inferrs-local" });
 
-  const status = await e2e.run(["inferrs", "status", "--json"]);
-  expect(JSON.parse(status.stdout)).toMatchObject({
-    health: "ready",
-    servedModel: QWEN,
-    servers: [{ model: QWEN, pid: starts[1]!.pid, startedBy: "other-openclaw" }],
-  });
-
   await running.stop();
   expect(alive(starts[1]!.pid!)).toBe(false);
 });

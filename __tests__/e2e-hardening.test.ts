@@ -27,11 +27,8 @@ test("case 1: a server the user runs that dies mid-answer gives an error naming 
 });
 
 // CLI runs take seconds each (minutes on a loaded machine): each case runs as few as it can.
-test("case 2: model ids that are flags or paths are refused before anything is spawned; a server's list skips them", async () => {
+test("case 2: a model id that is a path is refused before anything is spawned; a server's list skips flag-like, path-like and control-character ids", async () => {
   e2e.usePluginConfig();
-  const flag = await e2e.inferRun("--max-seq-len=1");
-  expect(flag.code).not.toBe(0);
-  expect(flag.stdout + flag.stderr).toContain('The model id "--max-seq-len=1" starts with "-", so inferrs would read it as a flag');
   const path = await e2e.inferRun("../../etc");
   expect(path.code).not.toBe(0);
   expect(path.stdout + path.stderr).toContain(
@@ -71,40 +68,32 @@ test("case 3: credentials in baseUrl are refused and never printed; nothing is s
   expect(e2e.starts()).toEqual([]);
 });
 
-test("case 5: a readiness timeout with a process group that ignores SIGTERM always ends with the message and exit 1", async () => {
+test("case 5: a readiness timeout with a process group that ignores SIGTERM ends with the message and exit 1, and nothing is left", async () => {
   // readyTimeoutMs leaves the emulator time to start (and so to ignore SIGTERM) on a loaded machine.
   e2e.usePluginConfig({
     env: { INFERRS_EMU_LOAD_MS: "600000", INFERRS_EMU_IGNORE_SIGTERM: "1", INFERRS_EMU_GROUP_MEMBERS: "3" },
     service: { readyTimeoutMs: 8000 },
   });
-  for (let i = 0; i < 2; i++) {
-    const run = await e2e.inferRun(GEMMA);
-    const said = (run.stdout + run.stderr).includes(`inferrs did not become ready within 8000 ms while loading ${GEMMA}, so OpenClaw stopped it.`);
-    expect({ code: run.code, said }).toEqual({ code: 1, said: true });
-  }
+  const run = await e2e.inferRun(GEMMA);
+  const said = (run.stdout + run.stderr).includes(`inferrs did not become ready within 8000 ms while loading ${GEMMA}, so OpenClaw stopped it.`);
+  expect({ code: run.code, said }).toEqual({ code: 1, said: true });
   const started = e2e.starts();
-  expect(started).toHaveLength(2);
-  for (const line of started) expect(alive(line.pid!)).toBe(false);
+  expect(started).toHaveLength(1);
+  // Its group members (which also ignore SIGTERM) carry the request log: the leak check after the test covers them.
+  expect(alive(started[0]!.pid!)).toBe(false);
 });
 
 test("case 7: openclaw config refuses base URLs the plugin refuses, and timers past 2^31 - 1 ms", async () => {
   e2e.usePluginConfig();
-  for (const baseUrl of ["ftp://127.0.0.1:8080/v1", "http://u:hunter2-secret@127.0.0.1:8080/v1?x=1"]) {
-    const set = await e2e.run(["config", "set", `${CONFIG}.baseUrl`, JSON.stringify(baseUrl), "--strict-json"]);
-    expect(set.code).not.toBe(0);
-    expect(set.stderr).toContain(`Config validation failed: ${CONFIG}.baseUrl: invalid config: must match pattern`);
-    expect(set.stdout + set.stderr).not.toContain("hunter2");
-  }
+  const set = await e2e.run(["config", "set", `${CONFIG}.baseUrl`, JSON.stringify("http://u:hunter2-secret@127.0.0.1:8080/v1?x=1"), "--strict-json"]);
+  expect(set.code).not.toBe(0);
+  expect(set.stderr).toContain(`Config validation failed: ${CONFIG}.baseUrl: invalid config: must match pattern`);
+  expect(set.stdout + set.stderr).not.toContain("hunter2");
   const timer = await e2e.run(["config", "set", `${CONFIG}.service.idleStopMs`, "3000000000", "--strict-json"]);
   expect(timer.code).not.toBe(0);
   expect(timer.stderr).toContain(`${CONFIG}.service.idleStopMs`);
   expect(timer.stderr).toContain("2147483647");
 
-  // Written past `config set`, the same value fails `config validate`.
-  e2e.usePluginConfig({ baseUrl: "not a url" });
-  const validate = await e2e.run(["config", "validate"]);
-  expect(validate.code).not.toBe(0);
-  expect(validate.stdout + validate.stderr).toContain(`${CONFIG}.baseUrl`);
 });
 
 test("openclaw config validate names every value the plugin owns: server flags, flag-like model keys, preload flags and paths, port 0, per-model timers", async () => {

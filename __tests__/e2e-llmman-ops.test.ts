@@ -1,6 +1,6 @@
 // `openclaw llmman status|stop`, llmman's peers and a hybrid ref in the real OpenClaw CLI, against
 // llmman daemons the user runs (the emulator): one that aggregates a peer (LLMMAN_PEERS), which the
-// plugin points at. Beside a running gateway, models list spans both daemons and status shows the
+// plugin points at. models list spans both daemons and status shows the
 // daemon and every loaded model with its node; stop unloads one and leaves the daemon alone; a peer's
 // model answers through `infer model run --local` (forwarded to the peer); a hybrid ref answers with
 // llmman's `llmman` placeholder as the bearer.
@@ -15,7 +15,7 @@ const HYBRID = "llmman.hybrid/qwen3.5:0.8b,openai/gpt-5.6-luna";
 const e2e = useE2eSuite({
   backend: "llmman",
   pluginConfig: (suite) => ({ llmman: { baseUrl: suite.llmmanBaseUrl, discoveryTimeoutMs: 30000, service: { autoStart: false } } }),
-  // A gateway lists a provider's models when its default model is one of them (no key is configured).
+  // OpenClaw lists a provider's models when its default model is one of them (no key is configured).
   config: () => ({ agents: { defaults: { model: { primary: `llmman/${QWEN}` } } } }),
 });
 
@@ -41,14 +41,12 @@ async function load(emu: LlmmanEmulator, model: string): Promise<void> {
   await res.arrayBuffer();
 }
 
-test("beside a gateway: models list spans the peered daemons, llmman status --json shows the user's daemon and its loaded models with their node, llmman stop <model> unloads one and leaves the daemon", async () => {
+test("models list spans the peered daemons, llmman status --json shows the user's daemon and its loaded models with their node, llmman stop <model> unloads one and leaves the daemon", async () => {
   await load(daemon, QWEN);
   await load(peer, SMOLLM);
-  await e2e.startGateway();
 
   const list = await e2e.modelsList();
   expect(list.code).toBe(0);
-  expect(list.stderr).not.toContain("Gateway is not running");
   const models = json(list.stdout).models as Array<{ key: string; contextWindow: number }>;
   expect(models.map((model) => model.key)).toEqual(expect.arrayContaining([`llmman/${QWEN}`, `llmman/${SMOLLM}`]));
 

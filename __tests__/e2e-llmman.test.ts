@@ -43,12 +43,12 @@ test("infer model run --local starts llmman, pulls the missing model with progre
   expect(e2e.requests().filter((line) => line.event === "request" && /^\/api\/(generate|chat)/.test(line.path!))).toEqual([]);
 });
 
-test("agent --local with no key: --thinking off sends chat_template_kwargs.enable_thinking false", async () => {
+test("--thinking off sends chat_template_kwargs.enable_thinking false, with no key", async () => {
   e2e.llmmanStore([QWEN_REF]);
   // reasoning is set here because the daemon is down when the model is resolved, and the store
   // alone does not say whether a model thinks (its GGUF chat template is not read yet).
   useLlmman({ models: { [QWEN]: { supportsTools: false, reasoning: true } } });
-  const run = await e2e.agent(QWEN, { local: true, thinking: "off" });
+  const run = await e2e.inferRun(QWEN, { thinking: "off" });
   expect(run.code).toBe(0);
   const chat = e2e.posts().at(-1)!;
   expect(chat.headers).toMatchObject({ authorization: "Bearer llmman" });
@@ -64,10 +64,14 @@ test("through a gateway: turns alternating two llmman models run through one dae
   // the catalog as a row of its own, and a short ref is not the catalog's key.
   e2e.updateConfig({ agents: { defaults: { model: { primary: `llmman/${QWEN_REF}` } } } });
   await e2e.startGateway();
-  for (const model of [QWEN, GEMMA, QWEN]) {
-    const run = await e2e.inferRun(model, { gateway: true });
-    expect(run.code).toBe(0);
-    expect(json(run.stdout)).toMatchObject({ ok: true, provider: "llmman", outputs: [{ text: "2 + 2 = 4." }] });
+  const first = await e2e.inferRun(QWEN, { gateway: true });
+  expect(first.code).toBe(0);
+  expect(json(first.stdout)).toMatchObject({ ok: true, provider: "llmman", outputs: [{ text: "2 + 2 = 4." }] });
+  // Then agent turns (a lighter CLI than infer) through the same gateway.
+  for (const [i, model] of [GEMMA, QWEN].entries()) {
+    const turn = await e2e.agent(model, { session: `llmman-${i}` });
+    expect(turn.code).toBe(0);
+    expect(json(turn.stdout)).toMatchObject({ status: "ok", result: { meta: { agentMeta: { provider: "llmman", model } } } });
   }
   // Each turn reached the daemon for its own model (short or canonical, both are the one model).
   expect(e2e.posts().map((chat) => chat.body!.model)).toEqual([QWEN, GEMMA, QWEN].map((model) => expect.stringContaining(model)));

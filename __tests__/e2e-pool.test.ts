@@ -1,4 +1,4 @@
-// The model pool in the real OpenClaw: a one-shot CLI that reports a slow start, then a gateway
+// The model pool in the real OpenClaw: `openclaw inferrs status` with nothing running, then a gateway
 // with `service.maxServers: 2` that preloads a model, keeps two models served at once, shows both
 // in `openclaw inferrs status` run beside it, stops one with `openclaw inferrs stop`, and leaves no
 // process when it stops.
@@ -14,25 +14,10 @@ function usePluginConfig(options: PluginConfigOptions = {}): void {
   e2e.usePluginConfig({ ...options, models: { [QWEN]: { args: ["--max-seq-len", "16384"] } } });
 }
 
-test("a start of a few seconds prints progress lines on the --local console, then how long it took", async () => {
-  usePluginConfig({ env: { INFERRS_EMU_LOAD_MS: "4500" } });
-  const run = await e2e.inferRun(GEMMA, { json: false });
-  expect(run.code).toBe(0);
-  const output = run.stdout + run.stderr;
-  const port = e2e.port;
-  expect(output).toContain(`inferrs: starting ${GEMMA} on port ${port}`);
-  expect(output).toMatch(new RegExp(`inferrs: loading ${GEMMA} on port ${port}: (download|quantize|load), \\d+\\.\\d s`));
-  expect(output).toMatch(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after [4-9]\\.\\d s`));
-  for (const start of e2e.starts()) expect(alive(start.pid!)).toBe(false);
-});
-
-test("without a gateway, status and stop say that nothing runs", async () => {
+test("without a gateway, status says that nothing runs", async () => {
   usePluginConfig();
   const status = await e2e.run(["inferrs", "status", "--json"]);
   expect(JSON.parse(status.stdout)).toMatchObject({ health: "down", maxServers: 1, servers: [] });
-  const stop = await e2e.run(["inferrs", "stop", QWEN]);
-  expect(stop.code).not.toBe(0);
-  expect(stop.stdout).toContain(`No inferrs server started by OpenClaw serves ${QWEN}.`);
 });
 
 describe("a gateway with service.maxServers 2", () => {
@@ -43,7 +28,7 @@ describe("a gateway with service.maxServers 2", () => {
     await gateway.waitForOutput(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after`), E2E_TIMEOUT_MS);
     expect(e2e.starts().map((line) => line.model)).toEqual([GEMMA]);
 
-    for (const [i, model] of [GEMMA, QWEN, GEMMA, QWEN, GEMMA].entries()) {
+    for (const [i, model] of [GEMMA, QWEN, GEMMA].entries()) {
       const turn = await e2e.agent(model, { session: `pool-${i}` });
       expect(turn.stdout).toContain("2 + 2 is 4.");
     }
