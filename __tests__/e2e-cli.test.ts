@@ -19,7 +19,9 @@ test("infer model run starts inferrs for the selected model with no key anywhere
   const port = e2e.port;
   expect(run.stderr).toContain(`inferrs: starting ${GEMMA} on port ${port}`);
   expect(run.stderr).toMatch(new RegExp(`inferrs: loading ${GEMMA} on port ${port}: (download|quantize|load), \\d+\\.\\d s`));
-  expect(run.stderr).toMatch(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after [4-9]\\.\\d s`));
+  // At least the 4.5 s load (more on a loaded machine).
+  const ready = run.stderr.match(new RegExp(`inferrs: ${GEMMA} ready on port ${port} after (\\d+\\.\\d) s`));
+  expect(Number(ready?.[1])).toBeGreaterThanOrEqual(4.5);
 
   const started = e2e.starts();
   expect(started.map((line) => line.argv)).toEqual([["serve", "--host", "127.0.0.1", "--port", String(port), "--device", "cpu", "--", GEMMA]]);
@@ -56,13 +58,6 @@ test("a failed model load reports inferrs' own message", async () => {
   expect(run.code).not.toBe(0);
   expect(run.stdout + run.stderr).toMatch(/inferrs could not load google\/gemma-4-E2B-it: .*Model load failed: .*unsupported architecture: mamba/);
   for (const line of e2e.starts()) expect(alive(line.pid!)).toBe(false);
-});
-
-test("an engine error in the middle of an answer becomes an error that says what happened", async () => {
-  e2e.usePluginConfig({ env: { INFERRS_EMU_ENGINE_ERROR: "CUDA out of memory", INFERRS_EMU_ENGINE_ERROR_AFTER_TOKENS: "2" } });
-  const engine = await e2e.inferRun(GEMMA);
-  expect(engine.code).not.toBe(0);
-  expect(engine.stdout + engine.stderr).toContain("inferrs engine error (finish_reason: error): CUDA out of memory");
 });
 
 test("with inferrs down the model list still shows what it could serve, and the warning names the URL", async () => {

@@ -22,10 +22,15 @@ function useLlmman(options: PluginConfigOptions = {}): void {
 /** The JSON document of a CLI's stdout (progress lines may come before it). */
 const json = (stdout: string) => JSON.parse(stdout.slice(stdout.indexOf("{")));
 
-test("infer model run --local starts llmman, pulls the missing model with progress, shows loading lines, answers with no key, leaves no process", async () => {
-  // The store is empty; the load lasts long enough for the 2-second loading lines.
-  useLlmman({ env: { LLMMAN_EMU_LOAD_MS: "4500", LLMMAN_EMU_PULL_BYTES_PER_S: "150000000" } });
-  const run = await e2e.inferRun(QWEN);
+test("infer model run --local starts llmman, pulls the missing model with progress, shows loading lines, answers with no key, sends --thinking off as chat_template_kwargs.enable_thinking false, leaves no process", async () => {
+  // The store is empty; the load lasts long enough for the 2-second loading lines. reasoning is
+  // set because the daemon is down when the model is resolved, and a model not yet pulled does not
+  // say whether it thinks.
+  useLlmman({
+    env: { LLMMAN_EMU_LOAD_MS: "4500", LLMMAN_EMU_PULL_BYTES_PER_S: "150000000" },
+    models: { [QWEN]: { supportsTools: false, reasoning: true } },
+  });
+  const run = await e2e.inferRun(QWEN, { thinking: "off" });
   expect(run.code).toBe(0);
   expect(json(run.stdout)).toMatchObject({ ok: true, provider: "llmman" });
   const output = `${run.stdout}\n${run.stderr}`;
@@ -38,23 +43,13 @@ test("infer model run --local starts llmman, pulls the missing model with progre
   expect(starts).toHaveLength(1);
   expect(starts[0]).toMatchObject({ argv: ["serve"], host: "127.0.0.1", port: e2e.llmmanPort });
   expect(alive(starts[0]!.pid!)).toBe(false);
-  expect(e2e.posts()[0]!.headers).toMatchObject({ authorization: "Bearer llmman" });
+  const chats = e2e.posts();
+  expect(chats).toHaveLength(1);
+  expect(chats[0]!.headers).toMatchObject({ authorization: "Bearer llmman" });
+  expect(chats[0]!.body).toMatchObject({ chat_template_kwargs: { enable_thinking: false } });
+  expect(chats[0]!.body).not.toHaveProperty("reasoning_effort");
   // Discovery and the request path never loaded through Ollama routes.
   expect(e2e.requests().filter((line) => line.event === "request" && /^\/api\/(generate|chat)/.test(line.path!))).toEqual([]);
-});
-
-test("--thinking off sends chat_template_kwargs.enable_thinking false, with no key", async () => {
-  e2e.llmmanStore([QWEN_REF]);
-  // reasoning is set here because the daemon is down when the model is resolved, and the store
-  // alone does not say whether a model thinks (its GGUF chat template is not read yet).
-  useLlmman({ models: { [QWEN]: { supportsTools: false, reasoning: true } } });
-  const run = await e2e.inferRun(QWEN, { thinking: "off" });
-  expect(run.code).toBe(0);
-  const chat = e2e.posts().at(-1)!;
-  expect(chat.headers).toMatchObject({ authorization: "Bearer llmman" });
-  expect(chat.body).toMatchObject({ chat_template_kwargs: { enable_thinking: false } });
-  expect(chat.body).not.toHaveProperty("reasoning_effort");
-  for (const start of e2e.starts()) expect(alive(start.pid!)).toBe(false);
 });
 
 test("through a gateway: turns alternating two llmman models run through one daemon the plugin started; models list --provider llmman then shows the stored chat models with /api/show contexts capped by LLMMAN_CONTEXT_LENGTH, loaded ones' from /api/ps, and no embedding model", async () => {

@@ -1,9 +1,6 @@
 // Loopback helpers shared by tests, `npm start` and the bench.
 import { freePort as anyFreePort } from "../src/service/free-port.ts";
 
-/** jest.config.js `maxWorkers`. */
-const WORKERS = 2;
-
 /**
  * A port that was free a moment ago (bind to 0, read it, close). An e2e file keeps its ports for
  * minutes while nothing listens on them yet, so under jest's workers each worker takes only ports
@@ -12,10 +9,11 @@ const WORKERS = 2;
  */
 export async function freePort(): Promise<number> {
   const worker = Number(process.env.JEST_WORKER_ID);
-  if (!Number.isInteger(worker) || worker < 1) return anyFreePort();
+  const workers = Number(process.env.E2E_JEST_WORKERS); // set by the global setup
+  if (!Number.isInteger(worker) || worker < 1 || !(workers > 1)) return anyFreePort();
   for (let attempt = 0; attempt < 1000; attempt++) {
     const port = await anyFreePort();
-    if (Math.floor(port / 2) % WORKERS === worker % WORKERS) return port;
+    if (Math.floor(port / 2) % workers === worker % workers) return port;
   }
   throw new Error(`no free loopback port for jest worker ${worker} in 1000 tries`);
 }

@@ -24,4 +24,6 @@ export default async function globalSetup(globalConfig) {
   process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), "node-compile-cache");
   process.env.TMPDIR = root;
   process.env[RUN_MARKER] = root;
+  // How many shares tools/net.ts freePort() cuts the loopback ports into: one per worker.
+  process.env.E2E_JEST_WORKERS = String(globalConfig.maxWorkers);
 }
