@@ -76,25 +76,15 @@ test("with inferrs down the model list still shows what it could serve, and the 
   expect(list.stderr).toContain(`cannot reach inferrs at ${e2e.baseUrl}/models (connection refused)`);
 });
 
-describe("agent --local against an inferrs that rejects array content", () => {
-  test("completes a turn with the plugin's compat flags and no key: no stored profile, no env var", async () => {
-    e2e.usePluginConfig({ env: { INFERRS_EMU_RELEASE: ARRAY_REJECTING_RELEASE } });
-    // Nothing was pasted into this host, and the harness passes no INFERRS_* variable to OpenClaw.
-    const run = await e2e.agent(GEMMA, { local: true });
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('"finalAssistantVisibleText": "2 + 2 is 4."');
-    expect(run.stderr).not.toContain("No API key found");
-    expect(e2e.posts().at(-1)?.headers).toMatchObject({ authorization: "Bearer inferrs-local" });
-  });
-
-  test("fails the same turn with the seed's provider block minus its compat flag", async () => {
-    const foreign = await e2e.startEmulator({ model: GEMMA, env: { INFERRS_EMU_RELEASE: ARRAY_REJECTING_RELEASE } });
-    await foreign.waitForHealth(200);
-    // The plugin disabled, and the hand-written block instead (the config is reset for the next test).
-    const config = e2e.host.readConfig() as Record<string, any>;
-    config.plugins.entries.inferrs = { enabled: false };
-    e2e.host.writeConfig({ ...config, models: { ...config.models, ...seedProviderBlock(e2e.baseUrl, { compat: false }) } });
-    const run = await e2e.agent(GEMMA, { local: true });
-    expect(run.stdout + run.stderr).toContain("invalid type: sequence, expected a string");
-  });
+// The plugin's compat flags (requiresStringContent) in an agent turn: e2e-tools, where every message
+// of the Qwen3 tool turn reaches inferrs as a string. Without the flag the same host sends arrays:
+test("an agent turn through the seed's provider block minus its compat flag fails on an inferrs that rejects array content", async () => {
+  const foreign = await e2e.startEmulator({ model: GEMMA, env: { INFERRS_EMU_RELEASE: ARRAY_REJECTING_RELEASE } });
+  await foreign.waitForHealth(200);
+  // The plugin disabled, and the hand-written block instead (the config is reset for the next test).
+  const config = e2e.host.readConfig() as Record<string, any>;
+  config.plugins.entries.inferrs = { enabled: false };
+  e2e.host.writeConfig({ ...config, models: { ...config.models, ...seedProviderBlock(e2e.baseUrl, { compat: false }) } });
+  const run = await e2e.agent(GEMMA, { local: true });
+  expect(run.stdout + run.stderr).toContain("invalid type: sequence, expected a string");
 });

@@ -1,10 +1,10 @@
 // llmman from an empty machine in the real OpenClaw CLI, against the llmman emulator (tools/bin/llmman)
 // with no key anywhere: `openclaw onboard --auth-choice llmman` pulls the named model with progress,
-// checks an answer and a tool call, saves it as the default and leaves no process; a model that
-// fails its checks is not saved; `openclaw models auth login --provider llmman` at a terminal
-// shows the daemon and its models and pulls the one the user names; then memory search on llmman
-// (`memory.search.provider: "llmman"`) pulls its embedding model and indexes, reports and
-// searches through the same daemon.
+// checks an answer and a tool call, saves it as the default and leaves no process (a model that
+// fails its checks: llmman-onboarding.test.ts); `openclaw models auth login --provider llmman` at a
+// terminal shows the daemon and its models and pulls the one the user names; then memory search on
+// llmman (`memory.search.provider: "llmman"`) pulls its embedding model and indexes and searches
+// through the same daemon.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { alive } from "../tools/openclaw-host.ts";
@@ -51,17 +51,6 @@ describe("openclaw onboard --non-interactive --auth-choice llmman", () => {
     expect(daemonsStopped()).toBe(true);
   });
 
-  test("a model whose checks fail is not saved, and the message says which check failed", async () => {
-    const previous = "llmman/docker.io/ai/qwen3.5:0.8b";
-    llmmanService({ env: { LLMMAN_EMU_LOAD_FAIL: "1" } });
-    e2e.updateConfig({ agents: { defaults: { model: { primary: previous } } } });
-    const run = await onboard("smollm2");
-    const output = `${run.stdout}\n${run.stderr}`;
-    expect(run.code).not.toBe(0);
-    expect(output).toMatch(/llmman\/docker\.io\/ai\/smollm2:latest was not made the default model: the answer check failed: inference server on port \d+ exited before becoming ready/);
-    expect((e2e.host.readConfig() as Json).agents.defaults.model.primary).toBe(previous);
-    expect(daemonsStopped()).toBe(true);
-  });
 });
 
 describe("openclaw models auth login --provider llmman --set-default, at a terminal", () => {
@@ -89,7 +78,7 @@ describe("openclaw models auth login --provider llmman --set-default, at a termi
   });
 });
 
-test('memory search with memory.search.provider: "llmman": memory index --force pulls embeddinggemma and embeds the memory files through llmman, memory status names the provider and its model and starts nothing, memory search finds the note; no process is left', async () => {
+test('memory search with memory.search.provider: "llmman": memory index --force pulls embeddinggemma and embeds the memory files through llmman, memory search finds the note; no process is left', async () => {
   llmmanService({ baseUrl: e2e.llmmanBaseUrl });
   e2e.updateConfig({ memory: { search: { provider: "llmman" } } });
   // An isolated state keeps the default agent's workspace at <state dir>/workspace.
@@ -108,12 +97,6 @@ test('memory search with memory.search.provider: "llmman": memory index --force 
   expect(inputs).toContain("The user prefers TypeScript");
   expect(e2e.starts()).toHaveLength(1);
   expect(daemonsStopped()).toBe(true);
-
-  const status = await e2e.run(["memory", "status", "--json"]);
-  expect({ code: status.code, output: status.stdout + status.stderr }).toMatchObject({ code: 0 });
-  expect(status.stdout).toContain('"provider": "llmman"');
-  expect(status.stdout).toContain("embeddinggemma");
-  expect(e2e.starts()).toHaveLength(1);
 
   const search = await e2e.run(["memory", "search", "where is the staging deploy key?", "--json"]);
   expect({ code: search.code, output: search.stdout + search.stderr }).toMatchObject({ code: 0 });

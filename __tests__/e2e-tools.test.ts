@@ -41,6 +41,8 @@ test("an agent turn on Qwen3 gets the tool schemas and --thinking high as reason
     message: 'Use read with {"path":"notes.txt"} and use write with {"path":"out.txt","content":"written by the tool"}',
   });
   expect(run.code).toBe(0);
+  // No key anywhere: nothing was pasted into this host, and the harness passes no INFERRS_* variable.
+  expect(run.stderr).not.toContain("No API key found");
   const result = JSON.parse(run.stdout);
   expect(result.meta.agentMeta.terminalReceipt.successfulToolNames).toEqual(["read", "write"]);
   expect(result.payloads[0].text).toContain("The tool returned: the secret word is pelican");
@@ -59,6 +61,13 @@ test("an agent turn on Qwen3 gets the tool schemas and --thinking high as reason
   const fragments = (index: number) => deltas.filter((d) => d.index === index && d.function.arguments).map((d) => d.function.arguments);
   expect(fragments(0).length).toBeGreaterThan(3);
   expect(fragments(0).join("")).toBe('{"path": "notes.txt"}');
+  // The plugin's compat flags: never a developer message, and every content a string (an old
+  // inferrs refuses arrays), except none on an assistant message that only calls tools.
+  for (const chat of e2e.posts()) expect(chat.headers).toMatchObject({ authorization: "Bearer inferrs-local" });
+  for (const m of chats().flatMap((chat) => chat.body.messages)) {
+    expect(m.role).not.toBe("developer");
+    expect(m.tool_calls && m.content == null ? "none" : typeof m.content).toMatch(/^(string|none)$/);
+  }
   const results = second!.body.messages.filter((m) => m.role === "tool").map((m) => String(m.content));
   expect(results[0]).toContain("the secret word is pelican");
   expect(results[1]).toContain("out.txt");
