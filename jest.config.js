@@ -9,10 +9,10 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
   testTimeout: 60000,
-  // Three files at a time on the 2-core machine: an OpenClaw CLI run keeps about 1.3 cores busy
-  // and the rest of the time waits (on its SQLite helper processes, a model load, a readiness
-  // timeout), so two workers left a fifth of the machine idle (docs/benchmarks.md "Test suite").
-  maxWorkers: 3,
+  // Two files at a time on the 2-core machine: an OpenClaw CLI run keeps about 1.3 cores busy and
+  // waits the rest of the time, so one worker left a core idle. A third worker gained only ~4 %
+  // (the suite is CPU-bound) for a heavier load on every timing (docs/benchmarks.md "Test suite").
+  maxWorkers: 2,
   globalSetup: "<rootDir>/__tests__/support/global-setup.mjs",
   // Fails the run if it left a process, a temp dir or an OpenClaw lock file behind.
   globalTeardown: "<rootDir>/__tests__/support/global-teardown.mjs",
