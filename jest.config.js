@@ -10,8 +10,8 @@ export default {
   testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
   testTimeout: 60000,
   // Two files at a time on the 2-core machine: an OpenClaw CLI run keeps about 1.3 cores busy and
-  // waits the rest of the time, so one worker left a core idle. A third worker gained only ~4 %
-  // (the suite is CPU-bound) for a heavier load on every timing (docs/benchmarks.md "Test suite").
+  // waits the rest of the time, so one worker left a core idle. A third worker gained nothing (the
+  // suite is CPU-bound) and loads every timing more (docs/benchmarks.md "Test suite").
   maxWorkers: 2,
   globalSetup: "<rootDir>/__tests__/support/global-setup.mjs",
   // Fails the run if it left a process, a temp dir or an OpenClaw lock file behind.
