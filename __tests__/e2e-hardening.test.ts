@@ -1,9 +1,8 @@
 // Faults and hostile input, in the real OpenClaw CLI with the packed plugin: streams cut short by a
-// server the user runs, model ids that are flags or paths, credentials in baseUrl, a server that
-// ignores SIGTERM, and base URLs that `openclaw config` must refuse.
+// server the user runs, model ids that are paths, credentials in baseUrl, and base URLs and timers
+// that `openclaw config` must refuse. (A server group that ignores SIGTERM: supervisor-lifecycle.)
 import { createServer } from "node:http";
 import { once } from "node:events";
-import { alive } from "../tools/openclaw-host.ts";
 import { useE2eSuite } from "../tools/e2e/harness.ts";
 
 const GEMMA = "google/gemma-4-E2B-it";
@@ -64,21 +63,6 @@ test("case 3: credentials in baseUrl are refused and never printed; nothing is s
   expect(status.stderr).toMatch(/baseUrl: (invalid config: )?must match pattern/);
   expect(status.stdout + status.stderr).not.toContain("hunter2");
   expect(e2e.starts()).toEqual([]);
-});
-
-test("case 5: a readiness timeout with a process group that ignores SIGTERM ends with the message and exit 1, and nothing is left", async () => {
-  // readyTimeoutMs leaves the emulator time to start (and so to ignore SIGTERM) on a loaded machine.
-  e2e.usePluginConfig({
-    env: { INFERRS_EMU_LOAD_MS: "600000", INFERRS_EMU_IGNORE_SIGTERM: "1", INFERRS_EMU_GROUP_MEMBERS: "3" },
-    service: { readyTimeoutMs: 8000 },
-  });
-  const run = await e2e.inferRun(GEMMA);
-  const said = (run.stdout + run.stderr).includes(`inferrs did not become ready within 8000 ms while loading ${GEMMA}, so OpenClaw stopped it.`);
-  expect({ code: run.code, said }).toEqual({ code: 1, said: true });
-  const started = e2e.starts();
-  expect(started).toHaveLength(1);
-  // Its group members (which also ignore SIGTERM) carry the request log: the leak check after the test covers them.
-  expect(alive(started[0]!.pid!)).toBe(false);
 });
 
 test("case 7: openclaw config refuses base URLs the plugin refuses, and timers past 2^31 - 1 ms", async () => {

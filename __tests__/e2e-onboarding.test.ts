@@ -22,15 +22,6 @@ function onboard(env: Record<string, string> = {}) {
 }
 
 describe("openclaw onboard --non-interactive --auth-choice inferrs", () => {
-  test("with nothing served and nothing cached, fails saying how to get a model, and changes nothing", async () => {
-    const before = e2e.host.readConfig();
-    const run = await onboard({ HF_HOME: e2e.tempDir("inferrs-empty-hf-") });
-    expect(run.code).not.toBe(0);
-    expect(run.stdout + run.stderr).toContain(`No inferrs model to use: inferrs is not running at ${e2e.baseUrl}`);
-    expect(run.stdout + run.stderr).toContain("inferrs pull <org/model>");
-    expect(e2e.host.readConfig()).toEqual(before);
-  });
-
   test("writes the base URL and the model the running server serves as the default, keeping the plugin config", async () => {
     // Served: Qwen3.5, although Qwen/Qwen3-0.6B comes first in the list.
     const server = await e2e.startEmulator({ model: QWEN35 });
