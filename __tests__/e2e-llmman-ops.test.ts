@@ -1,9 +1,9 @@
 // `openclaw llmman status|stop`, llmman's peers and a hybrid ref in the real OpenClaw CLI, against
 // llmman daemons the user runs (the emulator): one that aggregates a peer (LLMMAN_PEERS), which the
-// plugin points at. models list spans both daemons and status shows the
-// daemon and every loaded model with its node; stop unloads one and leaves the daemon alone; a peer's
-// model answers through `infer model run --local` (forwarded to the peer); a hybrid ref answers with
-// llmman's `llmman` placeholder as the bearer.
+// plugin points at. models list spans both daemons and status shows the daemon and every loaded
+// model with its node; stop unloads one and leaves the daemon alone; a peer's model answers through
+// `infer model run --local` (forwarded to the peer); a hybrid ref answers with llmman's `llmman`
+// placeholder as the bearer.
 import { alive } from "../tools/openclaw-host.ts";
 import { E2E_TIMEOUT_MS, useE2eSuite } from "../tools/e2e/harness.ts";
 import { startLlmmanEmulator, type LlmmanEmulator } from "../tools/emulator/llmman/harness.ts";

@@ -14,11 +14,9 @@ type Config = {
 // The plugin's service settings only: onboarding writes the base URL.
 const e2e = useE2eSuite({ pluginConfig: (suite) => ({ service: suite.pluginConfig().service }) });
 
-function onboard(env: Record<string, string> = {}) {
+function onboard() {
   // --skip-health: no Gateway runs in this test (onboarding would otherwise wait for one).
-  return e2e.run(["onboard", "--non-interactive", "--accept-risk", "--auth-choice", "inferrs", "--inferrs-base-url", e2e.baseUrl, "--skip-health"], {
-    env,
-  });
+  return e2e.run(["onboard", "--non-interactive", "--accept-risk", "--auth-choice", "inferrs", "--inferrs-base-url", e2e.baseUrl, "--skip-health"]);
 }
 
 describe("openclaw onboard --non-interactive --auth-choice inferrs", () => {
