@@ -65,32 +65,30 @@ test("case 3: credentials in baseUrl are refused and never printed; nothing is s
   expect(e2e.starts()).toEqual([]);
 });
 
-test("case 7: openclaw config refuses base URLs the plugin refuses, and timers past 2^31 - 1 ms", async () => {
+test("case 7: openclaw config set refuses a base URL the plugin refuses, and never prints its credentials", async () => {
   e2e.usePluginConfig();
   const set = await e2e.run(["config", "set", `${CONFIG}.baseUrl`, JSON.stringify("http://u:hunter2-secret@127.0.0.1:8080/v1?x=1"), "--strict-json"]);
   expect(set.code).not.toBe(0);
   expect(set.stderr).toContain(`Config validation failed: ${CONFIG}.baseUrl: invalid config: must match pattern`);
   expect(set.stdout + set.stderr).not.toContain("hunter2");
-  const timer = await e2e.run(["config", "set", `${CONFIG}.service.idleStopMs`, "3000000000", "--strict-json"]);
-  expect(timer.code).not.toBe(0);
-  expect(timer.stderr).toContain(`${CONFIG}.service.idleStopMs`);
-  expect(timer.stderr).toContain("2147483647");
-
 });
 
-test("openclaw config validate names every value the plugin owns: server flags, flag-like model keys, preload flags and paths, port 0, per-model timers", async () => {
+// The same schema refuses `config set` and `config validate` alike (case 7 above): the timers past
+// 2^31 - 1 ms are checked here, with the rest, in one CLI run.
+test("openclaw config validate names every value the plugin owns: server flags, flag-like model keys, preload flags and paths, port 0, timers past 2^31 - 1 ms", async () => {
   e2e.usePluginConfig({
     baseUrl: "http://127.0.0.1:0/v1",
     // OpenClaw's validator reports the first refused item of a list: one per list here.
-    service: { args: ["--port=9000"], preload: ["/etc/passwd"] },
+    service: { args: ["--port=9000"], preload: ["/etc/passwd"], idleStopMs: 3000000000 },
     models: { "--help": {}, gemma: { args: ["--max-seq-len", "8192", "--host", "0.0.0.0"], idleStopMs: 3000000000 }, qwen: { args: ["--"] } },
   });
   const validate = await e2e.run(["config", "validate"]);
   const output = validate.stdout + validate.stderr;
   expect(validate.code).not.toBe(0);
-  for (const key of ["baseUrl", "service.args.0", "service.preload.0", "models.gemma.args.2", "models.gemma.idleStopMs", "models.qwen.args.0"]) {
+  for (const key of ["baseUrl", "service.args.0", "service.preload.0", "service.idleStopMs", "models.gemma.args.2", "models.gemma.idleStopMs", "models.qwen.args.0"]) {
     expect({ key, reported: output.includes(`${CONFIG}.${key}:`) }).toEqual({ key, reported: true });
   }
+  expect(output).toContain("2147483647");
   expect(output).toContain(`${CONFIG}.models:`);
   expect(output).toContain('must not have additional properties: "--help"');
   expect(output).not.toContain(`${CONFIG}.models.gemma.args.0:`); // --max-seq-len is the user's to set

@@ -1,8 +1,8 @@
 // `openclaw llmman status|stop`, llmman's peers and a hybrid ref in the real OpenClaw CLI, against
 // llmman daemons the user runs (the emulator): one that aggregates a peer (LLMMAN_PEERS), which the
 // plugin points at. models list spans both daemons and status shows the daemon and every loaded
-// model with its node; stop unloads one and leaves the daemon alone; a peer's model answers through
-// `infer model run --local` (forwarded to the peer); a hybrid ref answers with llmman's `llmman`
+// model with its node; stop unloads one and leaves the daemon alone; an `agent --local` turn with no
+// key on a peer's model (forwarded to the peer); a hybrid ref answers with llmman's `llmman`
 // placeholder as the bearer.
 import { alive } from "../tools/openclaw-host.ts";
 import { E2E_TIMEOUT_MS, useE2eSuite } from "../tools/e2e/harness.ts";
@@ -10,6 +10,7 @@ import { startLlmmanEmulator, type LlmmanEmulator } from "../tools/emulator/llmm
 
 const QWEN = "docker.io/ai/qwen3.5:0.8b";
 const SMOLLM = "docker.io/ai/smollm2:latest"; // stored on the peer only
+const GEMMA3 = "docker.io/ai/gemma3:1b"; // stored on the peer only, with the context an agent turn's prompt needs
 const HYBRID = "llmman.hybrid/qwen3.5:0.8b,openai/gpt-5.6-luna";
 
 const e2e = useE2eSuite({
@@ -23,7 +24,7 @@ const e2e = useE2eSuite({
 let peer: LlmmanEmulator;
 let daemon: LlmmanEmulator;
 beforeAll(async () => {
-  peer = await startLlmmanEmulator({ models: [SMOLLM], env: { LLMMAN_KEEP_ALIVE: "1h" } });
+  peer = await startLlmmanEmulator({ models: [SMOLLM, GEMMA3], env: { LLMMAN_KEEP_ALIVE: "1h" } });
   // Bodies over 10 bytes go to the hosted half of a hybrid ref (the daemon's own key: OPENAI_API_KEY).
   daemon = await startLlmmanEmulator({
     port: e2e.llmmanPort,
@@ -53,6 +54,8 @@ test("models list spans the peered daemons, llmman status --json shows the user'
   const status = await e2e.run(["llmman", "status", "--json"]);
   expect(status.code).toBe(0);
   const report = JSON.parse(status.stdout);
+  // The peer's GEMMA3 is loaded too when the agent test ran first.
+  report.loaded = report.loaded.filter((model: { name: string }) => model.name !== GEMMA3);
   expect(report.daemon).toMatchObject({ state: "up", pid: daemon.pid, startedBy: "user" });
   expect(report.loaded).toEqual([
     expect.objectContaining({ name: QWEN, processor: "llama-server (local)", node: null }),
@@ -73,11 +76,14 @@ test("models list spans the peered daemons, llmman status --json shows the user'
   expect(alive(daemon.pid)).toBe(true);
 });
 
-test("a model stored only on a peer answers through infer model run --local: the chat reaches the peer and nothing is pulled", async () => {
-  const run = await e2e.inferRun("smollm2:latest");
-  expect(run.code).toBe(0);
-  expect(json(run.stdout)).toMatchObject({ ok: true, provider: "llmman" });
-  expect(requests(peer, "/v1/chat/completions").at(-1)!.body).toMatchObject({ model: "smollm2:latest" }); // forwarded as sent
+test("agent --local with no key on a model stored only on a peer: the turn completes, the chat reaches the peer with the `llmman` bearer, and nothing is pulled", async () => {
+  const turn = await e2e.agent("gemma3:1b", { local: true });
+  expect({ code: turn.code, output: turn.stdout + turn.stderr }).toMatchObject({ code: 0 });
+  expect(turn.stderr).not.toContain("No API key found");
+  expect(json(turn.stdout)).toMatchObject({ meta: { agentMeta: { provider: "llmman", model: "gemma3:1b" } } });
+  const chat = requests(peer, "/v1/chat/completions").at(-1)!;
+  expect(chat.body).toMatchObject({ model: "gemma3:1b" }); // forwarded as sent
+  expect(chat.headers).toMatchObject({ authorization: "Bearer llmman" }); // no key anywhere: llmman's placeholder
   expect([...requests(daemon, "/api/pull"), ...requests(peer, "/api/pull")]).toEqual([]);
 });
 
