@@ -13,6 +13,8 @@ export default {
   // waits the rest of the time, so one worker left a core idle. A third worker gained nothing (the
   // suite is CPU-bound) and loads every timing more (docs/benchmarks.md "Test suite").
   maxWorkers: 2,
+  // The unit files beside the first e2e file, not beside each other (the reason is in the file).
+  testSequencer: "<rootDir>/__tests__/support/sequencer.mjs",
   globalSetup: "<rootDir>/__tests__/support/global-setup.mjs",
   // Fails the run if it left a process, a temp dir or an OpenClaw lock file behind.
   globalTeardown: "<rootDir>/__tests__/support/global-teardown.mjs",
