@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 import base from "../jest.config.js";
 
-const { globalSetup, globalTeardown, maxWorkers, ...project } = base;
+const { globalSetup, globalTeardown, maxWorkers, testSequencer, ...project } = base;
 const rootDir = fileURLToPath(new URL("..", import.meta.url));
 const RUNS = Number(process.env.TEST_REPEAT ?? 3);
 
@@ -11,6 +11,7 @@ export default {
   globalSetup,
   globalTeardown,
   maxWorkers,
+  testSequencer,
   rootDir,
   projects: Array.from({ length: RUNS }, (_, i) => ({ ...project, rootDir, displayName: `run ${i + 1}` })),
 };
