@@ -55,17 +55,17 @@ test("models list spans the peered daemons, llmman status --json shows the user'
   expect(status.code).toBe(0);
   const report = JSON.parse(status.stdout);
   // The peer's GEMMA3 is loaded too when the agent test ran first.
-  report.loaded = report.loaded.filter((model: { name: string }) => model.name !== GEMMA3);
+  const loaded = (report.loaded as Array<{ name: string; contextLength: number; expiresAt: string }>).filter((model) => model.name !== GEMMA3);
   expect(report.daemon).toMatchObject({ state: "up", pid: daemon.pid, startedBy: "user" });
-  expect(report.loaded).toEqual([
+  expect(loaded).toEqual([
     expect.objectContaining({ name: QWEN, processor: "llama-server (local)", node: null }),
     expect.objectContaining({ name: SMOLLM, node: `127.0.0.1:${peer.port}` }),
   ]);
-  expect(report.loaded[0].contextLength).toBeGreaterThan(0);
-  expect(Date.parse(report.loaded[0].expiresAt)).toBeGreaterThan(Date.now());
+  expect(loaded[0]!.contextLength).toBeGreaterThan(0);
+  expect(Date.parse(loaded[0]!.expiresAt)).toBeGreaterThan(Date.now());
   expect(report.stored).toContainEqual({ id: QWEN, loaded: true });
   // A peer-loaded model's context is its /api/ps entry's.
-  expect(models.find((model) => model.key === `llmman/${SMOLLM}`)!.contextWindow).toBe(report.loaded[1].contextLength);
+  expect(models.find((model) => model.key === `llmman/${SMOLLM}`)!.contextWindow).toBe(loaded[1]!.contextLength);
 
   const stop = await e2e.run(["llmman", "stop", "qwen3.5:0.8b"]);
   expect(stop.code).toBe(0);

@@ -10,12 +10,13 @@ import { join } from "node:path";
 import { prepareHostTemplate } from "../../tools/e2e/template.ts";
 import { packPlugin } from "../../tools/openclaw-host.ts";
 import { RUN_MARKER } from "./leftovers.mjs";
+import { isE2eTestFile } from "./sequencer.mjs";
 
 export default async function globalSetup(globalConfig) {
   packPlugin();
   const patterns = globalConfig.testPathPatterns;
   const testsDir = join(import.meta.dirname, "..");
-  const e2eFiles = readdirSync(testsDir).filter((name) => /^e2e-.*\.test\.ts$/.test(name));
+  const e2eFiles = readdirSync(testsDir).filter(isE2eTestFile);
   const executor = patterns.isSet() ? patterns.toExecutor({ rootDir: globalConfig.rootDir }) : undefined;
   if (!executor || e2eFiles.some((name) => executor.isMatch(join(testsDir, name)))) await prepareHostTemplate();
   const root = mkdtempSync(join(tmpdir(), "openclaw-inferrs-run-"));
